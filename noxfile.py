@@ -1,0 +1,205 @@
+"""The project's task runner: tests on every Python of the machine, lint, demo, benchmarks.
+
+``nox`` with no arguments runs the whole test matrix and lint. Each package is
+tested against its *built wheel* installed into a fresh virtualenv, never against
+the source tree, so a file missing from the wheel fails the tests.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
+
+import nox
+
+ROOT = Path(__file__).resolve().parent
+FORMATTERS = ROOT / "packages" / "ai-infra-formatters"
+EXECUTOR = ROOT / "packages" / "ai-infra-executor"
+
+FORMATTER_PYTHONS = ["3.10", "3.11", "3.12", "3.13"]
+EXECUTOR_PYTHONS = ["3.11", "3.12", "3.13"]
+LINT_PYTHON = "3.11"
+TEST_DEPS = ["pytest>=8", "pytest-asyncio>=0.24", "hypothesis>=6.100"]
+UPSTREAM_AI_INFRA = "ai-infra==1.19.0"
+
+nox.options.default_venv_backend = "uv|virtualenv"
+nox.options.sessions = ["tests-formatters", "tests-executor", "upstream-compat", "lint"]
+# Never let uv fetch an interpreter: the matrix runs on the Pythons the machine has.
+os.environ.setdefault("UV_PYTHON_DOWNLOADS", "never")
+
+
+def _expose_pyenv_pythons() -> None:
+    """Make every pyenv-installed 3.10-3.13 visible on PATH (pyenv shims read PYENV_VERSION).
+
+    A machine with only one pyenv Python on PATH still runs the full matrix. The
+    versions already selected (PYENV_VERSION, which pyenv's own shim sets for the
+    Python running nox) stay first; missing minors are appended.
+    """
+    if shutil.which("pyenv") is None:
+        return
+    try:
+        bare = subprocess.run(
+            ["pyenv", "versions", "--bare"], capture_output=True, text=True, check=True
+        ).stdout.split()
+        current = (
+            os.environ.get("PYENV_VERSION")
+            or subprocess.run(
+                ["pyenv", "version-name"], capture_output=True, text=True, check=True
+            ).stdout.strip()
+        )
+    except (OSError, subprocess.CalledProcessError):
+        return
+    chosen = [v for v in current.split(":") if v]
+    for minor in FORMATTER_PYTHONS:
+        patches = [v for v in bare if re.fullmatch(rf"{re.escape(minor)}\.\d+", v)]
+        if patches:
+            best = max(patches, key=lambda v: int(v.rsplit(".", 1)[1]))
+            if best not in chosen:
+                chosen.append(best)
+    if chosen:
+        os.environ["PYENV_VERSION"] = ":".join(chosen)
+
+
+_expose_pyenv_pythons()
+
+
+def build_wheel(session: nox.Session, package: Path) -> Path:
+    """Build *package*'s wheel into the session's tmp dir and return its path."""
+    out = Path(session.create_tmp()) / "dist" / package.name
+    shutil.rmtree(out, ignore_errors=True)
+    session.run(
+        "uv", "build", "--wheel", "--quiet", "--out-dir", str(out), str(package), external=True
+    )
+    (wheel,) = out.glob("*.whl")
+    return wheel
+
+
+def run_pytest(session: nox.Session, tests: Path) -> None:
+    session.run(
+        "pytest",
+        str(tests),
+        "-p",
+        "no:cacheprovider",
+        *session.posargs,
+        env={"HYPOTHESIS_PROFILE": os.environ.get("HYPOTHESIS_PROFILE", "ci")},
+    )
+
+
+@nox.session(name="tests-formatters", python=FORMATTER_PYTHONS, tags=["tests"])
+def tests_formatters(session: nox.Session) -> None:
+    """ai-infra-formatters' tests against its built wheel."""
+    wheel = build_wheel(session, FORMATTERS)
+    session.install(str(wheel), *TEST_DEPS)
+    run_pytest(session, FORMATTERS / "tests")
+
+
+@nox.session(name="tests-executor", python=EXECUTOR_PYTHONS, tags=["tests"])
+def tests_executor(session: nox.Session) -> None:
+    """ai-infra-executor's tests against its built wheel and the sibling formatter wheel."""
+    formatters = build_wheel(session, FORMATTERS)
+    executor = build_wheel(session, EXECUTOR)
+    session.install(str(executor), str(formatters), *TEST_DEPS)
+    run_pytest(session, EXECUTOR / "tests")
+
+
+@nox.session(name="upstream-compat", python=LINT_PYTHON)
+def upstream_compat(session: nox.Session) -> None:
+    """Check the executor's core module against the published ai-infra's streaming module.
+
+    Downloads the ai-infra wheel without its dependencies and loads only its
+    stdlib-only ``ai_infra/llm/streaming.py`` by path (importing the ``ai_infra``
+    package would pull in all of LangChain).
+    """
+    tmp = Path(session.create_tmp()) / "upstream"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    session.install("pip")
+    try:
+        session.run(
+            "python",
+            "-m",
+            "pip",
+            "download",
+            "--quiet",
+            "--no-deps",
+            "--only-binary=:all:",
+            "-d",
+            str(tmp),
+            UPSTREAM_AI_INFRA,
+        )
+    except nox.command.CommandFailed:
+        session.skip(f"could not download {UPSTREAM_AI_INFRA} from the package index")
+    (wheel,) = tmp.glob("ai_infra-*.whl")
+    with zipfile.ZipFile(wheel) as zf:
+        source = zf.read("ai_infra/llm/streaming.py")
+    streaming = tmp / "ai_infra_llm_streaming.py"
+    streaming.write_bytes(source)
+    formatters = build_wheel(session, FORMATTERS)
+    executor = build_wheel(session, EXECUTOR)
+    session.install(str(executor), str(formatters), *TEST_DEPS)
+    session.run(
+        "pytest",
+        str(EXECUTOR / "tests" / "upstream"),
+        "-p",
+        "no:cacheprovider",
+        *session.posargs,
+        env={"AI_INFRA_UPSTREAM_STREAMING": str(streaming)},
+    )
+
+
+@nox.session(python=LINT_PYTHON, tags=["lint"])
+def lint(session: nox.Session) -> None:
+    """ruff (lint + format check), mypy --strict on both packages, the CI workflow's schema."""
+    session.install(
+        "ruff",
+        "mypy",
+        "check-jsonschema",
+        *TEST_DEPS,
+        "-e",
+        str(FORMATTERS),
+        "-e",
+        str(EXECUTOR),
+    )
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+    session.run("mypy", "--python-version", "3.10", str(FORMATTERS / "src" / "ai_infra_formatters"))
+    session.run("mypy", "--python-version", "3.11", str(EXECUTOR / "src" / "ai_infra_executor"))
+    session.run(
+        "check-jsonschema",
+        "--builtin-schema",
+        "vendor.github-workflows",
+        *(str(p) for p in sorted((ROOT / ".github" / "workflows").glob("*.yml"))),
+    )
+
+
+@nox.session(python=LINT_PYTHON)
+def demo(session: nox.Session) -> None:
+    """Install the built wheels and run the demo (pass a format: ``nox -s demo -- rich``)."""
+    wheel = build_wheel(session, FORMATTERS)
+    session.install(str(wheel))
+    fmt = session.posargs[0] if session.posargs else "rich"
+    session.run("ai-infra-format", "--demo", "--format", fmt)
+
+
+@nox.session(python=LINT_PYTHON)
+def bench(session: nox.Session) -> None:
+    """The benchmarks (bench/run.py) against the built wheels; fails when a target is missed.
+
+    ``nox -s bench -- --smoke`` runs a tiny corpus in seconds (targets reported,
+    not enforced); any other argument goes to bench/run.py (``-- --help``). The
+    table is printed and the results are written to ``.bench/results.json``.
+    """
+    formatters = build_wheel(session, FORMATTERS)
+    executor = build_wheel(session, EXECUTOR)
+    session.install(str(executor), str(formatters))
+    session.run(
+        "python",
+        str(ROOT / "bench" / "run.py"),
+        "--out",
+        str(ROOT / ".bench" / "results.json"),
+        *session.posargs,
+    )

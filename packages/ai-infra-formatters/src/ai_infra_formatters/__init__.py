@@ -1,0 +1,74 @@
+"""ai-infra-formatters: turn any AI stream event into terminal output or NDJSON.
+
+>>> from ai_infra_formatters import JsonFormatter
+>>> JsonFormatter().format({"type": "token", "content": "Hi"})
+'{"type":"token","content":"Hi"}'
+
+The console formatters are Rich-backed and are imported on first use, so a
+JSON-only program never imports Rich.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ai_infra_formatters.__about__ import __version__
+from ai_infra_formatters.event_types import (
+    CORE_EVENT_TYPES,
+    EXECUTOR_EVENT_TYPES,
+    KNOWN_EVENT_TYPES,
+)
+from ai_infra_formatters.events import event_to_dict
+from ai_infra_formatters.formats import OutputFormat
+from ai_infra_formatters.json_format import JsonFormatter
+from ai_infra_formatters.output import EventWriter, get_formatter, stream_to_console
+from ai_infra_formatters.protocol import StreamFormatter
+from ai_infra_formatters.visibility import Visibility, filter_fields, should_emit_event
+
+if TYPE_CHECKING:
+    from ai_infra_formatters.console import (
+        ConsoleFormatter,
+        MinimalFormatter,
+        PlainFormatter,
+        RichFormatter,
+    )
+
+__all__ = [
+    "CORE_EVENT_TYPES",
+    "EXECUTOR_EVENT_TYPES",
+    "KNOWN_EVENT_TYPES",
+    "ConsoleFormatter",
+    "EventWriter",
+    "JsonFormatter",
+    "MinimalFormatter",
+    "OutputFormat",
+    "PlainFormatter",
+    "RichFormatter",
+    "StreamFormatter",
+    "Visibility",
+    "__version__",
+    "event_to_dict",
+    "filter_fields",
+    "get_formatter",
+    "should_emit_event",
+    "stream_to_console",
+]
+
+_CONSOLE_NAMES = frozenset(
+    {"ConsoleFormatter", "MinimalFormatter", "PlainFormatter", "RichFormatter"}
+)
+
+
+def __getattr__(name: str) -> Any:
+    # PEP 562: the Rich-backed formatters load on first use.
+    if name in _CONSOLE_NAMES:
+        from ai_infra_formatters import console
+
+        value = getattr(console, name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | _CONSOLE_NAMES)

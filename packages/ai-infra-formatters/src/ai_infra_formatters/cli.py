@@ -1,0 +1,388 @@
+"""`ai-infra-format`: render an NDJSON event log in a terminal, or filter it back to NDJSON.
+
+Usage::
+
+    ai-infra-format --demo                  # the bundled sample run, at once
+    ai-infra-format run.ndjson              # a saved log
+    my-agent --json | ai-infra-format       # events as they arrive on stdin
+
+The input is read in binary one line at a time and each line is parsed by
+orjson on its own, so memory stays flat whatever the size of the log and a live
+stream is shown as it arrives. Output goes through
+:class:`~ai_infra_formatters.output.EventWriter`: tokens inline and flushed,
+every other event on a line of its own.
+
+Exit status: 0 on success (also when the reader of stdout goes away early, as
+``| head`` does), 1 for a malformed input line, 2 for a usage error or a FILE
+that cannot be opened, 130 when interrupted.
+
+Importing this module does not import Rich; only a console format does.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import json
+import os
+import sys
+from collections.abc import Iterator, Sequence
+from importlib import resources
+from typing import IO, Any, Final, NoReturn
+
+import orjson
+
+from ai_infra_formatters.__about__ import __version__
+from ai_infra_formatters.formats import OutputFormat
+from ai_infra_formatters.output import EventWriter, get_formatter
+from ai_infra_formatters.protocol import StreamFormatter
+from ai_infra_formatters.visibility import VISIBILITY_LEVELS
+
+__all__ = [
+    "DEMO_LOG",
+    "EXIT_INTERRUPTED",
+    "EXIT_INVALID_INPUT",
+    "EXIT_OK",
+    "EXIT_USAGE",
+    "InvalidLineError",
+    "build_parser",
+    "default_format",
+    "main",
+    "parse_event_line",
+    "render_log",
+]
+
+PROG: Final = "ai-infra-format"
+
+EXIT_OK: Final = 0
+EXIT_INVALID_INPUT: Final = 1
+EXIT_USAGE: Final = 2
+EXIT_INTERRUPTED: Final = 130
+
+#: The bundled sample log ``--demo`` renders, inside the package's ``data`` folder.
+DEMO_LOG: Final = "sample_run.ndjson"
+
+#: With ``--skip-invalid``, how many bad lines are reported one by one before
+#: the rest are only counted (a log full of garbage must not flood stderr).
+MAX_REPORTED_SKIPS: Final = 10
+
+_FORMAT_CHOICES: Final = tuple(
+    f.value
+    for f in (OutputFormat.PLAIN, OutputFormat.RICH, OutputFormat.MINIMAL, OutputFormat.JSON)
+)
+_UTF8_BOM: Final = b"\xef\xbb\xbf"
+_JSON_KINDS: Final = {
+    list: "an array",
+    str: "a string",
+    int: "a number",
+    float: "a number",
+    bool: "a boolean",
+    type(None): "null",
+}
+
+_EPILOG: Final = f"""\
+FILE is an NDJSON event log: one JSON object a line, each with a "type"
+("token", "tool_start", "task_start", ...). Blank lines are ignored.
+
+The default --format is "rich" when stdout is a terminal and "plain" when it is
+not (a file or a pipe). Colours follow the terminal: Rich honours NO_COLOR and
+FORCE_COLOR; --no-color switches them off whatever the environment says.
+
+--visibility filters events and fields the way ai-infra's streaming does:
+minimal shows tokens and errors (plus the executor's run, node and task events),
+standard adds thinking and tool events without tool arguments and results,
+detailed keeps arguments and results and adds usage events, debug keeps
+everything (the default).
+
+examples:
+  {PROG} --demo                        see a sample executor run
+  {PROG} --demo --format json          the same run as NDJSON
+  {PROG} run.ndjson                    render a saved log
+  my-agent --json | {PROG}             render events as they stream in
+  {PROG} --visibility standard --format json run.ndjson > public.ndjson
+
+exit status:
+  0    success (also when stdout is closed early, e.g. by `| head`)
+  1    a malformed input line (all lines before it are printed first)
+  2    usage error, or FILE cannot be opened
+  130  interrupted (Ctrl-C)
+"""
+
+
+class InvalidLineError(ValueError):
+    """An input line that is not one JSON object.
+
+    Args:
+        problem: what is wrong with the line, for a reader
+            (``"invalid JSON: ..."``, ``"expected a JSON object, got an array"``).
+    """
+
+    def __init__(self, problem: str) -> None:
+        super().__init__(problem)
+        self.problem = problem
+
+
+def parse_event_line(line: bytes) -> dict[str, Any]:
+    """Parse one NDJSON line (bytes, trailing newline allowed) into an event dict.
+
+    orjson does the parsing. A line orjson refuses although it is valid JSON
+    (a ``\\ud800``-style lone surrogate escape) is parsed by the standard library
+    instead, so such text still reaches the formatters, which make it safe.
+
+    Raises:
+        InvalidLineError: the line is not JSON, or is JSON but not an object.
+    """
+    try:
+        value = orjson.loads(line)
+    except orjson.JSONDecodeError as exc:
+        value = _stdlib_fallback(line)
+        if value is None:
+            raise InvalidLineError(f"invalid JSON: {exc.msg} (column {exc.colno})") from None
+    if not isinstance(value, dict):
+        kind = _JSON_KINDS.get(type(value), type(value).__name__)
+        raise InvalidLineError(f"expected a JSON object, got {kind}")
+    return value
+
+
+def _reject_constant(name: str) -> NoReturn:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _stdlib_fallback(line: bytes) -> Any:
+    """*line* parsed by :mod:`json` (strict: no NaN / Infinity); ``None`` if it fails too."""
+    try:
+        return json.loads(line, parse_constant=_reject_constant)
+    except (ValueError, RecursionError):
+        return None
+
+
+def _warn(message: str) -> None:
+    """Write ``ai-infra-format: MESSAGE`` to stderr (if there is one)."""
+    stderr = sys.stderr
+    if stderr is None:
+        return
+    stderr.write(f"{PROG}: {message}\n")
+    stderr.flush()
+
+
+def _same_terminal() -> bool:
+    """True when stdout and stderr both go to a terminal (messages interleave with output)."""
+    try:
+        return sys.stdout.isatty() and sys.stderr.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def render_log(
+    source: IO[bytes],
+    writer: EventWriter,
+    formatter: StreamFormatter,
+    *,
+    skip_invalid: bool = False,
+) -> int:
+    """Render every event of the NDJSON stream *source*; return the exit status.
+
+    Args:
+        source: a binary stream, read one line at a time (never all at once).
+        writer: where the formatted events go.
+        formatter: turns each event into text.
+        skip_invalid: report a malformed line as a warning and go on (status 0)
+            instead of stopping at it (status 1).
+
+    A malformed line stops the rendering after every good line before it has
+    been written; a message naming the line number goes to stderr. An open token
+    line is closed at the end.
+    """
+    skipped = 0
+    for lineno, raw in enumerate(source, start=1):
+        line = raw[3:] if lineno == 1 and raw.startswith(_UTF8_BOM) else raw
+        if not line or line.isspace():
+            continue
+        try:
+            event = parse_event_line(line)
+        except InvalidLineError as exc:
+            if not skip_invalid:
+                writer.end_line()
+                _warn(f"line {lineno}: {exc.problem}")
+                return EXIT_INVALID_INPUT
+            skipped += 1
+            if skipped <= MAX_REPORTED_SKIPS:
+                if _same_terminal():
+                    writer.end_line()
+                more = " (further invalid lines are only counted)"
+                tail = more if skipped == MAX_REPORTED_SKIPS else ""
+                _warn(f"line {lineno}: {exc.problem}; skipped{tail}")
+            continue
+        writer.write(event, formatter)
+    writer.end_line()
+    if skipped:
+        noun = "line" if skipped == 1 else "lines"
+        _warn(f"skipped {skipped} invalid {noun}")
+    return EXIT_OK
+
+
+def default_format(stream: IO[str] | None = None) -> OutputFormat:
+    """``rich`` when *stream* (default ``sys.stdout``) is a terminal, else ``plain``."""
+    target = stream if stream is not None else sys.stdout
+    try:
+        is_tty = target is not None and target.isatty()
+    except (AttributeError, ValueError):
+        is_tty = False
+    return OutputFormat.RICH if is_tty else OutputFormat.PLAIN
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command line of ``ai-infra-format`` (also ``python -m ai_infra_formatters``)."""
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="Render an NDJSON log of AI stream events (agent tokens, tool calls,\n"
+        "executor runs) for a terminal, or filter it back to NDJSON.",
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "file",
+        nargs="?",
+        metavar="FILE",
+        help='the event log to read; "-" or nothing reads stdin',
+    )
+    parser.add_argument(
+        "--format",
+        type=str.lower,
+        choices=_FORMAT_CHOICES,
+        help="output layout (default: rich on a terminal, plain otherwise)",
+    )
+    parser.add_argument(
+        "--visibility",
+        type=str.lower,
+        choices=list(VISIBILITY_LEVELS),
+        default="debug",
+        help="which events and fields to show (default: debug, i.e. everything in the log)",
+    )
+    parser.add_argument(
+        "--no-color",
+        action="store_true",
+        help="never emit colour or style escape codes",
+    )
+    parser.add_argument(
+        "--skip-invalid",
+        action="store_true",
+        help="warn about malformed lines and carry on instead of stopping (exit status 0)",
+    )
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="render a bundled sample executor run instead of FILE",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    return parser
+
+
+@contextlib.contextmanager
+def _open_input(
+    file: str | None, demo: bool, parser: argparse.ArgumentParser
+) -> Iterator[IO[bytes]]:
+    """The binary stream to read: the demo log, FILE, or stdin (exits with status 2 on failure)."""
+    if demo:
+        resource = resources.files("ai_infra_formatters") / "data" / DEMO_LOG
+        with resource.open("rb") as demo_log:
+            yield demo_log
+        return
+    if file is None or file == "-":
+        stdin = sys.stdin
+        if stdin is None:
+            parser.error("no stdin to read (give a FILE or --demo)")
+        if stdin.isatty():
+            _warn("reading events from the terminal; end with Ctrl-D (or try --demo)")
+        yield stdin.buffer
+        return
+    try:
+        opened = open(file, "rb")  # noqa: SIM115 - closed by the with below
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        parser.error(f"cannot open {file!r}: {reason}")
+    with opened:
+        yield opened
+
+
+def _prepare_stdout(fmt: OutputFormat) -> None:
+    """Make sys.stdout able to write what *fmt* produces, whatever the locale.
+
+    NDJSON is UTF-8 by definition; console layouts replace what the terminal's
+    encoding cannot show instead of failing on it.
+    """
+    stdout = sys.stdout
+    if not isinstance(stdout, io.TextIOWrapper):
+        return
+    with contextlib.suppress(ValueError, LookupError):
+        if fmt is OutputFormat.JSON:
+            stdout.reconfigure(encoding="utf-8")
+        else:
+            stdout.reconfigure(errors="replace")
+
+
+def _silence_stdout() -> None:
+    """Point file descriptor 1 at os.devnull.
+
+    After the reader of a pipe went away, anything still buffered in sys.stdout
+    would make the interpreter's final flush fail and print "Exception ignored
+    ... BrokenPipeError"; flushing into /dev/null instead finishes quietly.
+    """
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+    except OSError:
+        return
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
+    finally:
+        os.close(devnull)
+
+
+def _run(argv: Sequence[str] | None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.demo and args.file is not None:
+        parser.error("--demo renders the bundled sample log; give no FILE with it")
+    if sys.stdout is None:
+        parser.error("stdout is closed: nothing to write the events to")
+    fmt = OutputFormat.parse(args.format) if args.format else default_format()
+    with _open_input(args.file, args.demo, parser) as source:
+        _prepare_stdout(fmt)
+        formatter = get_formatter(
+            fmt,
+            colors_enabled=not args.no_color,
+            visibility=args.visibility,
+            stream=sys.stdout,
+        )
+        writer = EventWriter(sys.stdout)
+        try:
+            status = render_log(source, writer, formatter, skip_invalid=args.skip_invalid)
+        except KeyboardInterrupt:
+            # Leave the terminal on a fresh line; the caller reports the interrupt.
+            with contextlib.suppress(OSError):
+                writer.end_line()
+            raise
+    sys.stdout.flush()
+    return status
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``ai-infra-format`` with *argv* (default ``sys.argv[1:]``); return the exit status.
+
+    Usage errors leave through ``SystemExit(2)`` as argparse does.
+    """
+    try:
+        return _run(argv)
+    except BrokenPipeError:
+        # The reader of stdout went away (`| head`): nothing left to do.
+        _silence_stdout()
+        return EXIT_OK
+    except KeyboardInterrupt:
+        try:
+            sys.stdout.flush()
+        except OSError:
+            _silence_stdout()
+        return EXIT_INTERRUPTED

@@ -1,0 +1,271 @@
+"""`ConsoleFormatter`: Rich-backed terminal output in the plain, rich and minimal layouts.
+
+Rich decides everything about the terminal: whether it is one, which colour
+system it speaks, ``NO_COLOR`` / ``FORCE_COLOR``, its width, the theme's styles.
+The formatter asks Rich once, at construction, for the ANSI codes of each style
+in the theme and then builds lines by concatenation, so a token costs a string
+join, not a Rich render pass. Event text is never parsed as markup and never
+wrapped: what the model wrote is what the reader gets, made safe by
+:mod:`ai_infra_formatters.text_safety`.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping
+from typing import Any, Final
+
+from rich.color import ColorSystem
+from rich.console import Console
+from rich.panel import Panel
+from rich.style import Style
+from rich.text import Text
+from rich.theme import Theme
+
+from ai_infra_formatters.events import event_to_dict
+from ai_infra_formatters.formats import OutputFormat
+from ai_infra_formatters.json_format import JsonFormatter
+from ai_infra_formatters.layouts import (
+    MINIMAL_EVENT_TYPES,
+    Part,
+    Rendering,
+    TextOptions,
+    render_event,
+)
+from ai_infra_formatters.text_safety import DEFAULT_MAX_LENGTH, DEFAULT_TRUNCATION_MARKER
+from ai_infra_formatters.theme import resolve_styles
+from ai_infra_formatters.visibility import filter_fields, parse_visibility, should_emit_event
+
+__all__ = ["ConsoleFormatter", "MinimalFormatter", "PlainFormatter", "RichFormatter"]
+
+_COLOR_SYSTEMS: Final[Mapping[str, ColorSystem]] = {
+    "standard": ColorSystem.STANDARD,
+    "256": ColorSystem.EIGHT_BIT,
+    "truecolor": ColorSystem.TRUECOLOR,
+    "windows": ColorSystem.WINDOWS,
+}
+_NO_CODES: Final = ("", "")
+_DETAIL_INDENT: Final = "    "
+
+
+def _uncached(style: Style) -> Style:
+    """A new Style equal to *style*.
+
+    Rich caches a Style's SGR text the first time the Style is rendered, for
+    whichever colour system that was; rendering a private copy gives the codes of
+    the colour system asked for, whatever other consoles did before.
+    """
+    return Style(
+        color=style.color,
+        bgcolor=style.bgcolor,
+        bold=style.bold,
+        dim=style.dim,
+        italic=style.italic,
+        underline=style.underline,
+        blink=style.blink,
+        blink2=style.blink2,
+        reverse=style.reverse,
+        conceal=style.conceal,
+        strike=style.strike,
+        underline2=style.underline2,
+        frame=style.frame,
+        encircle=style.encircle,
+        overline=style.overline,
+        link=style.link,
+    )
+
+
+def _style_codes(style: Style, color_system: ColorSystem | None) -> tuple[str, str]:
+    """The ANSI text Rich puts before and after a span in *style*."""
+    if color_system is None or not style:
+        return _NO_CODES
+    rendered = _uncached(style).render("\x00", color_system=color_system)
+    before, _, after = rendered.partition("\x00")
+    return before, after
+
+
+class ConsoleFormatter:
+    """Format stream events for a terminal, one line an event (tokens inline).
+
+    Args:
+        layout: ``"plain"`` (default), ``"rich"`` or ``"minimal"`` (an
+            :class:`OutputFormat` or its name). ``"json"`` makes :meth:`format`
+            delegate to :class:`JsonFormatter`.
+        colors_enabled: ``False`` emits no escape codes whatever the terminal.
+        show_timing: append durations (``duration_ms`` / ``latency_ms``).
+        visibility: ``minimal`` / ``standard`` / ``detailed`` / ``debug``; events
+            and fields hidden at that level are not shown (``None`` shows all).
+        console: the Rich console whose terminal the output is for (colour
+            system, ``NO_COLOR`` / ``FORCE_COLOR``, width). Default: a console on
+            *file*, else on ``sys.stdout``.
+        file: the stream the output will be written to, when no *console* is given.
+        theme: a ``rich.theme.Theme`` or mapping laid over the default styles.
+        max_value_length: longest single value shown before it is cut with
+            *truncation_marker* (token text is never cut); ``None`` never cuts.
+    """
+
+    def __init__(
+        self,
+        layout: OutputFormat | str = OutputFormat.PLAIN,
+        *,
+        colors_enabled: bool = True,
+        show_timing: bool = True,
+        visibility: str | None = None,
+        console: Console | None = None,
+        file: Any = None,
+        theme: Theme | Mapping[str, str | Style] | None = None,
+        max_value_length: int | None = DEFAULT_MAX_LENGTH,
+        truncation_marker: str = DEFAULT_TRUNCATION_MARKER,
+    ) -> None:
+        self.layout = OutputFormat.parse(layout)
+        self.colors_enabled = colors_enabled
+        self.show_timing = show_timing
+        self.visibility = parse_visibility(visibility) if visibility is not None else None
+        self.console = console if console is not None else Console(file=file)
+        self._options = TextOptions(show_timing, max_value_length, truncation_marker)
+        self._styles = resolve_styles(theme)
+        self._color_system = self._detect_color_system()
+        self._codes = {
+            name: _style_codes(self._for_terminal(style), self._color_system)
+            for name, style in self._styles.items()
+        }
+        self._panel_console: Console | None = None
+        self._json: JsonFormatter | None = None
+
+    @property
+    def inline_tokens(self) -> bool:
+        """Whether tokens are written inline (every layout but JSON)."""
+        return self.layout is not OutputFormat.JSON
+
+    @property
+    def color_system(self) -> str | None:
+        """The colour system used (``None`` when no colours are emitted)."""
+        return self.console.color_system if self._color_system is not None else None
+
+    def _detect_color_system(self) -> ColorSystem | None:
+        if not self.colors_enabled:
+            return None
+        name = self.console.color_system
+        return _COLOR_SYSTEMS.get(name) if name is not None else None
+
+    def _for_terminal(self, style: Style) -> Style:
+        return style.without_color if self.console.no_color else style
+
+    # -- public API ---------------------------------------------------------
+
+    def format(self, event: Any) -> str:
+        """*event* in this formatter's layout; ``""`` when there is nothing to show."""
+        if self.layout is OutputFormat.JSON:
+            return self.format_json(event)
+        return self._format(event, self.layout)
+
+    def format_plain(self, event: Any) -> str:
+        """*event* in the plain layout, whatever this formatter's layout is."""
+        return self._format(event, OutputFormat.PLAIN)
+
+    def format_rich(self, event: Any) -> str:
+        """*event* in the rich layout (detail rows, error panels)."""
+        return self._format(event, OutputFormat.RICH)
+
+    def format_minimal(self, event: Any) -> str:
+        """*event* in the minimal layout (``""`` for the types it leaves out)."""
+        return self._format(event, OutputFormat.MINIMAL)
+
+    def format_json(self, event: Any) -> str:
+        """*event* as one NDJSON line, by :class:`JsonFormatter`."""
+        if self._json is None:
+            self._json = JsonFormatter(visibility=self.visibility)
+        return self._json.format(event)
+
+    # -- rendering ----------------------------------------------------------
+
+    def _format(self, event: Any, layout: OutputFormat) -> str:
+        fields = event_to_dict(event)
+        etype: str = fields["type"]
+        if self.visibility is not None:
+            if not should_emit_event(etype, self.visibility):
+                return ""
+            fields = filter_fields(fields, self.visibility)
+        if layout is OutputFormat.MINIMAL and etype not in MINIMAL_EVENT_TYPES:
+            return ""
+        rendering = render_event(etype, fields, self._options, detail=layout is OutputFormat.RICH)
+        line = self._join(rendering.headline)
+        if layout is OutputFormat.RICH:
+            return self._with_details(line, etype, rendering)
+        return line
+
+    def _join(self, parts: list[Part]) -> str:
+        codes = self._codes
+        out = []
+        for text, style in parts:
+            if not text:
+                continue
+            before, after = codes.get(style, _NO_CODES)
+            out.append(f"{before}{text}{after}" if before else text)
+        return "".join(out)
+
+    def _with_details(self, line: str, etype: str, rendering: Rendering) -> str:
+        lines = [line]
+        key_before, key_after = self._codes.get("ai_infra.detail_key", _NO_CODES)
+        for key, value in rendering.details:
+            lines.append(f"{_DETAIL_INDENT}{key_before}{key}:{key_after} {value}")
+        if rendering.panel is not None:
+            lines.append(self._panel(etype, rendering.panel))
+        return "\n".join(lines)
+
+    def _panel(self, etype: str, body: str) -> str:
+        console = self._panel_console
+        if console is None:
+            system = self.console.color_system if self._color_system is not None else None
+            console = Console(
+                file=io.StringIO(),
+                width=self.console.width,
+                color_system=system,  # type: ignore[arg-type]
+                force_terminal=system is not None,
+                no_color=self.console.no_color,
+                markup=False,
+                emoji=False,
+                highlight=False,
+                legacy_windows=False,
+            )
+            self._panel_console = console
+        style = self._styles.get(f"ai_infra.{etype}", Style())
+        panel = Panel(
+            Text(body), title=Text(etype), title_align="left", border_style=style, expand=False
+        )
+        with console.capture() as capture:
+            console.print(panel)
+        return capture.get().rstrip("\n")
+
+
+class PlainFormatter(ConsoleFormatter):
+    """The plain layout: one line an event, tokens bare. (The executor's old name.)"""
+
+    def __init__(
+        self, colors_enabled: bool = True, show_timing: bool = True, **kwargs: Any
+    ) -> None:
+        super().__init__(
+            OutputFormat.PLAIN, colors_enabled=colors_enabled, show_timing=show_timing, **kwargs
+        )
+
+
+class RichFormatter(ConsoleFormatter):
+    """The rich layout: the plain line plus details and error panels."""
+
+    def __init__(
+        self, colors_enabled: bool = True, show_timing: bool = True, **kwargs: Any
+    ) -> None:
+        super().__init__(
+            OutputFormat.RICH, colors_enabled=colors_enabled, show_timing=show_timing, **kwargs
+        )
+
+
+class MinimalFormatter(ConsoleFormatter):
+    """The minimal layout: tasks, interrupts, errors and the final summary only."""
+
+    def __init__(
+        self, colors_enabled: bool = True, show_timing: bool = True, **kwargs: Any
+    ) -> None:
+        super().__init__(
+            OutputFormat.MINIMAL, colors_enabled=colors_enabled, show_timing=show_timing, **kwargs
+        )

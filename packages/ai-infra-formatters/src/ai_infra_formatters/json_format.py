@@ -1,0 +1,242 @@
+"""`JsonFormatter`: one compact JSON object a line (NDJSON), by orjson.
+
+This module does not import Rich: a JSON-only consumer never pays for it.
+
+Every event gives exactly one valid JSON line that carries its ``type``. Values
+orjson cannot encode natively (bytes, sets, Decimal, exceptions, arbitrary
+objects) go through :func:`json_default`; what still fails (ints beyond 64 bits,
+lone surrogates, non-string keys, cycles, nesting deeper than orjson allows)
+goes through :func:`to_jsonable`, a slower walk that always succeeds.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+from collections.abc import Mapping
+from decimal import Decimal
+from enum import Enum
+from pathlib import PurePath
+from typing import Any, Final
+
+import orjson
+
+from ai_infra_formatters.events import event_to_dict
+from ai_infra_formatters.visibility import filter_fields, parse_visibility, should_emit_event
+
+__all__ = ["JsonFormatter", "dumps_event", "json_default", "to_jsonable"]
+
+#: How deep :func:`to_jsonable` descends before it replaces a value by a marker.
+MAX_DEPTH: Final = 128
+_INT64_MIN: Final = -(2**63)
+_UINT64_MAX: Final = 2**64 - 1
+_SURROGATE: Final = re.compile("[\\ud800-\\udfff]")
+
+
+def json_default(value: Any) -> Any:
+    """orjson's ``default`` hook: a JSON-friendly stand-in for *value*. Never raises."""
+    try:
+        if isinstance(value, (set, frozenset)):
+            return _sorted_if_possible(value)
+        if isinstance(value, (bytes, bytearray, memoryview)):
+            return bytes(value).decode("utf-8", "backslashreplace")
+        if isinstance(value, Decimal):
+            return str(value)
+        if isinstance(value, BaseException):
+            return f"{type(value).__name__}: {value}"
+        if isinstance(value, PurePath):
+            return str(value)
+        if isinstance(value, Mapping):
+            return dict(value)
+        to_dict = getattr(value, "to_dict", None)
+        if callable(to_dict):
+            result = to_dict()
+            if isinstance(result, dict):
+                return result
+        return str(value)
+    except Exception:
+        return _unrepresentable(value)
+
+
+def to_jsonable(value: Any, *, max_depth: int = MAX_DEPTH) -> Any:
+    """A copy of *value* made only of JSON types (str, int, float, bool, None, list, dict).
+
+    Strings lose lone surrogates (→ U+FFFD), ints beyond 64 bits become strings,
+    keys become strings, a cycle becomes ``"<cycle>"`` and anything deeper than
+    *max_depth* becomes ``"<max depth>"``. Never raises.
+    """
+    return _walk(value, max_depth, set())
+
+
+def _walk(value: Any, depth: int, active: set[int]) -> Any:
+    if value is None or isinstance(value, (bool, float)):
+        return value
+    if isinstance(value, str):
+        return _clean_str(value)
+    if isinstance(value, int):
+        if _INT64_MIN <= value <= _UINT64_MAX:
+            return int(value)
+        return _big_int_text(int(value))
+    if isinstance(value, Enum):
+        return _walk(value.value, depth, active)
+    if depth <= 0:
+        return "<max depth>"
+    is_container = isinstance(value, (dict, list, tuple, Mapping)) or dataclasses.is_dataclass(
+        value
+    )
+    if is_container:
+        key = id(value)
+        if key in active:
+            return "<cycle>"
+        active.add(key)
+        try:
+            return _walk_container(value, depth - 1, active)
+        finally:
+            active.discard(key)
+    try:
+        orjson.dumps(value)
+    except Exception:
+        return _walk(json_default(value), depth - 1, active)
+    # A type orjson encodes natively (datetime, UUID, ...): let it.
+    return value
+
+
+def _walk_container(value: Any, depth: int, active: set[int]) -> Any:
+    if isinstance(value, (list, tuple)):
+        return [_walk(item, depth, active) for item in value]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        items: Any = ((f.name, getattr(value, f.name, None)) for f in dataclasses.fields(value))
+    else:
+        try:
+            items = list(value.items())
+        except Exception:
+            return _unrepresentable(value)
+    out: dict[str, Any] = {}
+    for k, v in items:
+        out[_key(k)] = _walk(v, depth, active)
+    return out
+
+
+def _big_int_text(value: int) -> str:
+    """Decimal text of an int JSON readers cannot hold; hex beyond Python's 4300-digit limit."""
+    try:
+        return str(value)
+    except ValueError:  # sys.get_int_max_str_digits() (3.11+) refuses it
+        return hex(value)
+
+
+def _key(key: Any) -> str:
+    if isinstance(key, str):
+        return _clean_str(key)
+    if isinstance(key, Enum):
+        key = key.value
+    try:
+        return _clean_str(str(key))
+    except Exception:
+        return _unrepresentable(key)
+
+
+def _clean_str(text: str) -> str:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return _SURROGATE.sub("\ufffd", text)
+    return text
+
+
+def _sorted_if_possible(values: set[Any] | frozenset[Any]) -> list[Any]:
+    try:
+        return sorted(values)
+    except Exception:
+        return list(values)
+
+
+def _unrepresentable(value: Any) -> str:
+    return f"<unrepresentable {type(value).__name__}>"
+
+
+def dumps_event(fields: Any, option: int = 0) -> bytes:
+    """Serialise an event's wire-form dict with orjson, falling back to :func:`to_jsonable`."""
+    try:
+        return orjson.dumps(fields, default=json_default, option=option)
+    except (TypeError, orjson.JSONEncodeError, RecursionError):
+        return orjson.dumps(to_jsonable(fields), default=json_default, option=option)
+
+
+class JsonFormatter:
+    """Render events as NDJSON: one compact JSON object a line, by orjson.
+
+    Args:
+        indent: ``None`` (default) for one compact line an event, which is what
+            NDJSON readers expect; an int pretty-prints with that indent (2 is the
+            fast orjson path), for humans reading a single event.
+        visibility: when set, events and fields a reader at that level must not
+            see are left out (an event not shown gives ``""``), as in every other
+            format.
+        sort_keys: sort object keys (stable output for diffs and tests).
+
+    ``format`` returns ``str`` without the trailing newline; ``format_bytes``
+    returns the bytes orjson produced, for writers that want no decode/encode
+    round trip.
+    """
+
+    #: Tokens are lines of their own in NDJSON, never written inline.
+    inline_tokens = False
+
+    def __init__(
+        self,
+        indent: int | None = None,
+        *,
+        visibility: str | None = None,
+        sort_keys: bool = False,
+    ) -> None:
+        if indent is not None and (isinstance(indent, bool) or indent < 0):
+            raise ValueError(f"indent must be None or a non-negative int, not {indent!r}")
+        self.indent = indent
+        self.visibility = parse_visibility(visibility) if visibility is not None else None
+        self.sort_keys = sort_keys
+        option = orjson.OPT_SORT_KEYS if sort_keys else 0
+        if indent == 2:
+            option |= orjson.OPT_INDENT_2
+        self._option = option
+
+    def to_dict(self, event: Any) -> dict[str, Any] | None:
+        """The dict that would be serialised for *event*, or ``None`` if it is not shown."""
+        fields = event_to_dict(event)
+        if self.visibility is not None:
+            if not should_emit_event(fields["type"], self.visibility):
+                return None
+            fields = filter_fields(fields, self.visibility)
+        return fields
+
+    def format_bytes(self, event: Any) -> bytes:
+        """*event* as UTF-8 JSON bytes (no trailing newline); ``b""`` if not shown."""
+        fields = self.to_dict(event)
+        if fields is None:
+            return b""
+        data = dumps_event(fields, self._option)
+        if self.indent is None or self.indent == 2:
+            return data
+        return json.dumps(
+            json.loads(data), indent=self.indent, ensure_ascii=False, sort_keys=self.sort_keys
+        ).encode("utf-8")
+
+    def format(self, event: Any) -> str:
+        """*event* as one JSON object (no trailing newline); ``""`` if not shown."""
+        return self.format_bytes(event).decode("utf-8")
+
+    def format_sse(self, event: Any, *, event_name: str | None = None) -> str:
+        """*event* framed for Server-Sent Events: ``[event: NAME\\n]data: {...}\\n\\n``.
+
+        The data is always compact (one ``data:`` line). *event_name* is the SSE
+        event name (newlines are removed from it); ``""`` if the event is not shown.
+        """
+        fields = self.to_dict(event)
+        if fields is None:
+            return ""
+        data = dumps_event(fields, self._option & orjson.OPT_SORT_KEYS).decode("utf-8")
+        if event_name is None:
+            return f"data: {data}\n\n"
+        name = "".join(ch for ch in event_name if ch not in "\r\n")
+        return f"event: {name}\ndata: {data}\n\n"

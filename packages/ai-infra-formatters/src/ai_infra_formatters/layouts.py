@@ -1,0 +1,364 @@
+"""What each event type shows: a headline, detail rows and (for errors) a panel body.
+
+Rich-free on purpose: a layout only decides *which text* goes where and under
+which style *name*; :mod:`ai_infra_formatters.console` turns names into colours.
+
+Three layouts read the same :class:`Rendering`:
+
+* ``plain`` prints the headline: symbol, node, message, tool, timing; tokens bare;
+* ``rich`` adds the detail rows (tool arguments and results, todo items, state)
+  and shows errors in a panel;
+* ``minimal`` prints only task start/complete/failed, interrupts, errors and the
+  final summary.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from enum import Enum
+from typing import Any, Final, NamedTuple
+
+from ai_infra_formatters.json_format import dumps_event
+from ai_infra_formatters.text_safety import safe_line, safe_text, truncate
+
+__all__ = [
+    "MINIMAL_EVENT_TYPES",
+    "SYMBOLS",
+    "Part",
+    "Rendering",
+    "TextOptions",
+    "format_duration",
+    "render_event",
+]
+
+#: ``(text, style name)``; the text is already safe for a terminal.
+Part = tuple[str, str]
+
+
+class TextOptions(NamedTuple):
+    """How values are turned into text."""
+
+    show_timing: bool = True
+    max_value_length: int | None = 2000
+    truncation_marker: str = "…"
+
+
+class Rendering(NamedTuple):
+    """One event, laid out. ``headline`` is empty only for a token with no content."""
+
+    headline: list[Part]
+    details: list[tuple[str, str]]
+    panel: str | None
+
+
+#: The glyph in front of each known event type.
+SYMBOLS: Final[Mapping[str, str]] = {
+    "thinking": "…",
+    "reasoning": "∴",
+    "token": "",
+    "tool_start": "⚙",
+    "tool_end": "✓",
+    "usage": "Σ",
+    "turn_start": "↻",
+    "turn_end": "↺",
+    "intent": "→",
+    "todo": "☐",
+    "done": "■",
+    "error": "✗",
+    "run_start": "▶",
+    "run_end": "■",
+    "node_start": "→",
+    "node_end": "←",
+    "node_error": "✗",
+    "state_update": "◇",
+    "task_start": "●",
+    "task_complete": "✓",
+    "task_failed": "✗",
+    "task_skipped": "○",
+    "progress": "⋯",
+    "interrupt": "⏸",
+    "resume": "⏵",
+}
+UNKNOWN_SYMBOL: Final = "•"
+
+#: The event types the ``minimal`` layout prints; every other type prints nothing.
+MINIMAL_EVENT_TYPES: Final[frozenset[str]] = frozenset(
+    {
+        "task_start",
+        "task_complete",
+        "task_failed",
+        "error",
+        "node_error",
+        "interrupt",
+        "run_end",
+        "done",
+    }
+)
+
+_PANEL_TYPES: Final = frozenset({"error", "node_error", "task_failed"})
+
+
+def format_duration(ms: Any) -> str | None:
+    """``234ms``, ``1.23s`` or ``2m 03.4s`` for a millisecond count; ``None`` if not a number."""
+    if isinstance(ms, bool) or not isinstance(ms, (int, float)):
+        return None
+    try:
+        ms = float(ms)
+    except OverflowError:  # an int too big for a float
+        return None
+    if math.isnan(ms) or ms < 0:
+        return None
+    if ms < 1000:
+        return f"{ms:.0f}ms"
+    seconds = ms / 1000
+    if seconds < 60:
+        return f"{seconds:.2f}s"
+    if seconds == float("inf"):
+        return None
+    minutes, rest = divmod(seconds, 60)
+    return f"{int(minutes)}m {rest:04.1f}s"
+
+
+def _str(value: Any) -> str:
+    """*value* as text, never raising: a str as is, an Enum by its value, else its JSON."""
+    if isinstance(value, Enum):
+        value = value.value
+    if isinstance(value, str):
+        return str.__str__(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        try:
+            return str(int(value))
+        except ValueError:  # beyond Python's int-to-str digit limit (3.11+)
+            return hex(value)
+    return dumps_event(value).decode("utf-8")
+
+
+def _text(value: Any, opts: TextOptions) -> str:
+    """One value as a single safe, truncated line."""
+    if not isinstance(value, str):
+        value = dumps_event(value).decode("utf-8") if value is not None else ""
+    return truncate(safe_line(value), opts.max_value_length, opts.truncation_marker)
+
+
+def _task_title(fields: Mapping[str, Any]) -> str | None:
+    task = fields.get("task")
+    if isinstance(task, Mapping):
+        title = task.get("title") or task.get("id")
+        return None if title is None else _str(title)
+    return None
+
+
+def _count(n: Any, noun: str) -> str:
+    return f"{_str(n)} {noun}" if n == 1 else f"{_str(n)} {noun}s"
+
+
+# Each body function gives the headline text of one event type, or None to fall
+# back to the generic text (message, content, error, type name).
+_Body = Callable[[Mapping[str, Any]], "str | None"]
+
+
+def _thinking(f: Mapping[str, Any]) -> str | None:
+    model = f.get("model")
+    return f"Thinking ({_str(model)})" if model else "Thinking"
+
+
+def _tool(f: Mapping[str, Any]) -> str | None:
+    return None if f.get("tool") is None else _str(f["tool"])
+
+
+def _usage(f: Mapping[str, Any]) -> str | None:
+    parts = []
+    if f.get("input_tokens") is not None:
+        parts.append(f"{_str(f['input_tokens'])} in")
+    if f.get("output_tokens") is not None:
+        parts.append(f"{_str(f['output_tokens'])} out")
+    cost = f.get("cost")
+    if isinstance(cost, (int, float)) and not isinstance(cost, bool):
+        try:
+            parts.append(f"${float(cost):.4f}")
+        except OverflowError:  # an int too big for a float
+            parts.append(f"${_str(cost)}")
+    if f.get("model"):
+        parts.append(_str(f["model"]))
+    return "Usage: " + " · ".join(parts) if parts else "Usage"
+
+
+def _turn(verb: str) -> _Body:
+    def body(f: Mapping[str, Any]) -> str | None:
+        turn_id = f.get("turn_id")
+        text = f"Turn {verb}" if turn_id is None else f"Turn {_str(turn_id)} {verb}"
+        if f.get("tools_called") is not None:
+            text += f" · {_count(f['tools_called'], 'tool')}"
+        return text
+
+    return body
+
+
+def _todo(f: Mapping[str, Any]) -> str | None:
+    items = f.get("todo_items")
+    if not isinstance(items, list):
+        return f.get("content") or "Todo list"
+    done = sum(
+        1 for i in items if isinstance(i, Mapping) and _str(i.get("status", "")) == "completed"
+    )
+    return f"Todo list: {done}/{len(items)} done"
+
+
+def _done(f: Mapping[str, Any]) -> str | None:
+    if f.get("tools_called") is not None:
+        return f"Done · {_count(f['tools_called'], 'tool')} called"
+    return "Done"
+
+
+def _fallback(default: str, *, with_task: str | None = None) -> _Body:
+    def body(f: Mapping[str, Any]) -> str | None:
+        if f.get("message"):
+            return None
+        title = _task_title(f) if with_task else None
+        return f"{with_task}: {title}" if title else default
+
+    return body
+
+
+_BODIES: Final[Mapping[str, _Body]] = {
+    "thinking": _thinking,
+    "tool_start": _tool,
+    "tool_end": _tool,
+    "usage": _usage,
+    "turn_start": _turn("started"),
+    "turn_end": _turn("finished"),
+    "todo": _todo,
+    "done": _done,
+    "run_start": _fallback("Run started"),
+    "run_end": _fallback("Run finished"),
+    "node_start": _fallback("Node started"),
+    "node_end": _fallback("Node finished"),
+    "node_error": lambda f: None if f.get("message") or f.get("error") else "Node failed",
+    "state_update": _fallback("State updated"),
+    "task_start": _fallback("Task started", with_task="Starting task"),
+    "task_complete": _fallback("Task complete", with_task="Completed task"),
+    "task_failed": _fallback("Task failed", with_task="Failed task"),
+    "task_skipped": _fallback("Task skipped", with_task="Skipped task"),
+    "progress": _fallback("Progress"),
+    "interrupt": _fallback("Paused: awaiting human input"),
+    "resume": _fallback("Resumed"),
+}
+
+
+def _generic_body(etype: str, f: Mapping[str, Any]) -> Any:
+    for key in ("message", "content", "error"):
+        value = f.get(key)
+        if value is not None and value != "":
+            return value
+    return etype
+
+
+_DETAIL_KEYS: Final[Mapping[str, tuple[str, ...]]] = {
+    "tool_start": ("arguments",),
+    "tool_end": ("result", "structured_result", "preview"),
+    "usage": (),
+    "todo": (),
+    "state_update": ("state_snapshot", "data"),
+    "progress": ("data",),
+    "interrupt": ("data",),
+    "resume": ("data",),
+    "run_end": ("data",),
+}
+_DEFAULT_DETAIL_KEYS: Final = ("state_snapshot",)
+
+
+def _details(etype: str, f: Mapping[str, Any], opts: TextOptions) -> list[tuple[str, str]]:
+    rows = []
+    for key in _DETAIL_KEYS.get(etype, _DEFAULT_DETAIL_KEYS):
+        value = f.get(key)
+        if value is not None and value not in ({}, ""):
+            rows.append((key, _text(value, opts)))
+    if etype == "todo" and isinstance(f.get("todo_items"), list):
+        for item in f["todo_items"]:
+            if isinstance(item, Mapping):
+                mark = "x" if _str(item.get("status", "")) == "completed" else " "
+                rows.append((f"[{mark}]", _text(item.get("title", item), opts)))
+            else:
+                rows.append(("[ ]", _text(item, opts)))
+    return rows
+
+
+_PATH_SEP: Final = " \u203a "  # a single right-pointing angle quotation mark
+
+
+def _node_label(f: Mapping[str, Any]) -> str | None:
+    node = f.get("node_name")
+    namespace = f.get("namespace")
+    if isinstance(namespace, (list, tuple)) and namespace:
+        path = _PATH_SEP.join(_str(p).split(":", 1)[0] for p in namespace)
+        node = f"{path}{_PATH_SEP}{_str(node)}" if node else path
+    return None if node is None or node == "" else _str(node)
+
+
+def render_event(etype: str, f: Mapping[str, Any], opts: TextOptions, *, detail: bool) -> Rendering:
+    """Lay out one event (already filtered for visibility) of type *etype*.
+
+    With ``detail`` the rendering carries detail rows and, for error types, a
+    panel body with the full (safe, multi-line) error text. Never raises: an event
+    whose values defy reading (a ``__bool__`` or ``__eq__`` that raises, say) is
+    shown as ``<unreadable event>`` after its symbol.
+    """
+    try:
+        return _render_event(etype, f, opts, detail=detail)
+    except Exception:
+        style = f"ai_infra.{etype}" if etype in SYMBOLS else "ai_infra.unknown"
+        headline: list[Part] = [
+            (SYMBOLS.get(etype, UNKNOWN_SYMBOL) or UNKNOWN_SYMBOL, style),
+            (" ", ""),
+            (f"<unreadable {safe_line(etype)} event>", style),
+        ]
+        return Rendering(headline, [], None)
+
+
+def _render_event(
+    etype: str, f: Mapping[str, Any], opts: TextOptions, *, detail: bool
+) -> Rendering:
+    if etype == "token":
+        content = f.get("content")
+        if not isinstance(content, str):
+            content = "" if content is None else _text(content, opts)
+        return Rendering([(safe_text(content), "ai_infra.token")], [], None)
+
+    style = f"ai_infra.{etype}" if etype in SYMBOLS else "ai_infra.unknown"
+    headline: list[Part] = [(SYMBOLS.get(etype, UNKNOWN_SYMBOL), style), (" ", "")]
+    node = _node_label(f)
+    if node is not None:
+        headline += [(f"[{_text(node, opts)}]", "ai_infra.node"), (" ", "")]
+
+    body_fn = _BODIES.get(etype)
+    body = body_fn(f) if body_fn is not None else None
+    if body is None:
+        body = _generic_body(etype, f)
+    if etype in ("tool_start", "tool_end") and body == f.get("tool"):
+        headline.append((_text(body, opts), "ai_infra.tool"))
+    else:
+        headline.append((_text(body, opts), style))
+        tool = f.get("tool")
+        if tool is not None and etype not in ("tool_start", "tool_end"):
+            headline += [(" ", ""), (f"({_text(tool, opts)})", "ai_infra.tool")]
+    if etype == "node_error" and f.get("error") is not None and f.get("message"):
+        headline += [(": ", style), (_text(f["error"], opts), style)]
+
+    if opts.show_timing:
+        took = f.get("duration_ms")
+        if took is None:
+            took = f.get("latency_ms")
+        shown = format_duration(took)
+        if shown is not None:
+            headline += [(" ", ""), (f"({shown})", "ai_infra.timing")]
+
+    if not detail:
+        return Rendering(headline, [], None)
+    panel = None
+    if etype in _PANEL_TYPES:
+        err = f.get("error")
+        if err is not None and err != "":
+            text = err if isinstance(err, str) else _text(err, opts)
+            panel = truncate(safe_text(text), opts.max_value_length, opts.truncation_marker)
+    return Rendering(headline, _details(etype, f, opts), panel)

@@ -1,0 +1,80 @@
+"""Make untrusted text safe for a terminal, and short enough to read.
+
+LLM and tool output can carry ESC/CSI/OSC sequences, other C0/C1 control
+characters, lone surrogates and bidirectional overrides. None of them may reach a
+terminal as such: each is replaced by a visible stand-in (``ESC`` becomes ``␛``,
+C1 controls become ``\\x9b``, a lone surrogate becomes ``�``, a bidi override
+``<U+202E>``), so the reader sees that something was there and nothing is
+interpreted. Rich markup needs no treatment here: this package never parses it.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+__all__ = ["DEFAULT_MAX_LENGTH", "DEFAULT_TRUNCATION_MARKER", "safe_line", "safe_text", "truncate"]
+
+DEFAULT_MAX_LENGTH: Final = 2000
+DEFAULT_TRUNCATION_MARKER: Final = "…"
+
+_BIDI: Final = (*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F, 0x061C)
+
+
+def _build_table(*, keep_layout: bool) -> dict[int, str]:
+    table: dict[int, str] = {}
+    for code in range(0x20):
+        table[code] = chr(0x2400 + code)
+    table[0x7F] = "\u2421"
+    for code in range(0x80, 0xA0):
+        table[code] = f"\\x{code:02x}"
+    for code in range(0xD800, 0xE000):
+        table[code] = "\ufffd"
+    for code in _BIDI:
+        table[code] = f"<U+{code:04X}>"
+    if keep_layout:
+        del table[0x09]
+        del table[0x0A]
+    else:
+        table[0x09] = " "
+        table[0x0A] = "\u21b5"
+    return table
+
+
+_TEXT_TABLE: Final = _build_table(keep_layout=True)
+_LINE_TABLE: Final = _build_table(keep_layout=False)
+
+_BIDI_CLASS: Final = "".join(f"\\u{c:04x}" for c in _BIDI)
+_TEXT_UNSAFE: Final = re.compile(f"[\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f\\ud800-\\udfff{_BIDI_CLASS}]")
+_LINE_UNSAFE: Final = re.compile(f"[\\x00-\\x1f\\x7f-\\x9f\\ud800-\\udfff{_BIDI_CLASS}]")
+
+
+def safe_text(text: str) -> str:
+    """*text* with every control character except ``\\n`` and ``\\t`` made visible.
+
+    ``\\r\\n`` becomes ``\\n``. Used for token text, which must keep its layout.
+    """
+    if _TEXT_UNSAFE.search(text) is None:
+        return text
+    if "\r\n" in text:
+        text = text.replace("\r\n", "\n")
+    return text.translate(_TEXT_TABLE)
+
+
+def safe_line(text: str) -> str:
+    """*text* fit for one line: controls made visible, newlines shown as ``↵``."""
+    if _LINE_UNSAFE.search(text) is None:
+        return text
+    if "\r\n" in text:
+        text = text.replace("\r\n", "\n")
+    return text.translate(_LINE_TABLE)
+
+
+def truncate(text: str, limit: int | None, marker: str = DEFAULT_TRUNCATION_MARKER) -> str:
+    """*text* cut to *limit* characters plus a marker saying how much was left out.
+
+    ``limit=None`` (or 0) never cuts.
+    """
+    if not limit or len(text) <= limit:
+        return text
+    return f"{text[:limit]}{marker} [+{len(text) - limit} chars]"
