@@ -1,0 +1,79 @@
+"""ai-infra-executor: an executor's stream events on top of ai-infra's core StreamEvent.
+
+>>> from ai_infra_executor import create_task_start_event
+>>> create_task_start_event({"id": "2", "title": "Add auth"}, 2, 5).message
+'Starting task [2/5]: Add auth'
+
+Events are printed (terminal or NDJSON) by ai-infra-formatters. Importing this
+package imports neither Rich nor LangGraph.
+"""
+
+from __future__ import annotations
+
+from ai_infra_executor.__about__ import __version__
+from ai_infra_executor.agent import stream_agent
+from ai_infra_executor.builders import (
+    create_interrupt_event,
+    create_node_end_event,
+    create_node_error_event,
+    create_node_start_event,
+    create_progress_event,
+    create_resume_event,
+    create_run_end_event,
+    create_run_start_event,
+    create_state_update_event,
+    create_task_complete_event,
+    create_task_failed_event,
+    create_task_skipped_event,
+    create_task_start_event,
+    state_snapshot,
+    task_to_dict,
+)
+from ai_infra_executor.config import ExecutorStreamConfig, StreamingConfig
+from ai_infra_executor.core import (
+    CoreEventType,
+    StreamConfig,
+    StreamEvent,
+    filter_event_for_visibility,
+    should_emit_event,
+)
+from ai_infra_executor.events import (
+    ExecutorEventType,
+    ExecutorStreamEvent,
+    StreamEventType,
+    from_core_event,
+)
+from ai_infra_executor.output import get_formatter, stream_to_console
+
+__all__ = [
+    "CoreEventType",
+    "ExecutorEventType",
+    "ExecutorStreamConfig",
+    "ExecutorStreamEvent",
+    "StreamConfig",
+    "StreamEvent",
+    "StreamEventType",
+    "StreamingConfig",
+    "__version__",
+    "create_interrupt_event",
+    "create_node_end_event",
+    "create_node_error_event",
+    "create_node_start_event",
+    "create_progress_event",
+    "create_resume_event",
+    "create_run_end_event",
+    "create_run_start_event",
+    "create_state_update_event",
+    "create_task_complete_event",
+    "create_task_failed_event",
+    "create_task_skipped_event",
+    "create_task_start_event",
+    "filter_event_for_visibility",
+    "from_core_event",
+    "get_formatter",
+    "should_emit_event",
+    "state_snapshot",
+    "stream_agent",
+    "stream_to_console",
+    "task_to_dict",
+]

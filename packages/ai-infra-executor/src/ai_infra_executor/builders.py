@@ -1,0 +1,340 @@
+"""Builders: one function per executor event, each with a message a person reads.
+
+A *task* is a dict or any object with ``id`` / ``title`` / ``status`` attributes
+(``status`` may be an ``Enum``); events carry it as a small dict. A *state* is the
+run's state (a mapping or an object); events carry only a snapshot of a few
+counters and flags, never the state itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from enum import Enum
+from typing import Any
+
+from ai_infra_executor.events import ExecutorStreamEvent
+
+__all__ = [
+    "create_interrupt_event",
+    "create_node_end_event",
+    "create_node_error_event",
+    "create_node_start_event",
+    "create_progress_event",
+    "create_resume_event",
+    "create_run_end_event",
+    "create_run_start_event",
+    "create_state_update_event",
+    "create_task_complete_event",
+    "create_task_failed_event",
+    "create_task_skipped_event",
+    "create_task_start_event",
+    "state_snapshot",
+    "task_to_dict",
+]
+
+
+def _plain(value: Any) -> Any:
+    return value.value if isinstance(value, Enum) else value
+
+
+def _get(obj: Any, name: str) -> Any:
+    if isinstance(obj, Mapping):
+        return obj.get(name)
+    return getattr(obj, name, None)
+
+
+def task_to_dict(task: Any) -> dict[str, Any]:
+    """*task* as a dict: a copy of a dict task, else ``{"id", "title", "status"}``.
+
+    Enum values become their ``value``; an id becomes a ``str``; an object with no
+    ``title`` is titled ``str(task)``.
+    """
+    if isinstance(task, Mapping):
+        return {str(k): _plain(v) for k, v in task.items()}
+    task_id = getattr(task, "id", None)
+    title = getattr(task, "title", None)
+    return {
+        "id": None if task_id is None else str(_plain(task_id)),
+        "title": str(task) if title is None else title,
+        "status": _plain(getattr(task, "status", None)),
+    }
+
+
+def _title(task: Mapping[str, Any]) -> str:
+    title = task.get("title") or task.get("id")
+    return "Task" if title is None or title == "" else str(title)
+
+
+def state_snapshot(state: Any) -> dict[str, Any]:
+    """A few counters and flags of *state* (a mapping or an object), for events.
+
+    Keys: ``completed_count``, ``retry_count``, ``should_continue``, ``error``
+    (whether the state holds one), ``current_task_id`` and, when the state lists
+    its tasks under ``todos``, ``total_tasks``.
+    """
+    current = _get(state, "current_task")
+    current_id = _get(current, "id") if current is not None else None
+    completed = _get(state, "completed_count")
+    retries = _get(state, "retry_count")
+    should_continue = _get(state, "should_continue")
+    snapshot: dict[str, Any] = {
+        "completed_count": 0 if completed is None else completed,
+        "retry_count": 0 if retries is None else retries,
+        "should_continue": True if should_continue is None else bool(should_continue),
+        "error": _get(state, "error") is not None,
+        "current_task_id": None if current_id is None else str(_plain(current_id)),
+    }
+    todos = _get(state, "todos")
+    if isinstance(todos, (list, tuple)):
+        snapshot["total_tasks"] = len(todos)
+    return snapshot
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def _error_text(error: BaseException | str) -> str:
+    if isinstance(error, BaseException):
+        text = str(error)
+        return f"{type(error).__name__}: {text}" if text else type(error).__name__
+    return str(error)
+
+
+def create_run_start_event(roadmap_path: str, total_tasks: int = 0) -> ExecutorStreamEvent:
+    """``run_start``: "Starting executor run: ROADMAP.md (5 tasks)".
+
+    Args:
+        roadmap_path: the roadmap the run works through.
+        total_tasks: how many tasks it holds (0: unknown, left out of the message).
+    """
+    message = f"Starting executor run: {roadmap_path}"
+    if total_tasks > 0:
+        message += f" ({_count(total_tasks, 'task')})"
+    return ExecutorStreamEvent(
+        "run_start",
+        message=message,
+        data={"roadmap_path": str(roadmap_path), "total_tasks": total_tasks},
+    )
+
+
+def create_run_end_event(
+    completed: int, failed: int, skipped: int, duration_ms: float
+) -> ExecutorStreamEvent:
+    """``run_end``: "Executor run complete: 5 completed, 0 failed, 0 skipped".
+
+    Args:
+        completed, failed, skipped: how many tasks ended each way.
+        duration_ms: how long the whole run took.
+    """
+    return ExecutorStreamEvent(
+        "run_end",
+        message=f"Executor run complete: {completed} completed, {failed} failed, {skipped} skipped",
+        duration_ms=duration_ms,
+        data={"completed": completed, "failed": failed, "skipped": skipped},
+    )
+
+
+def create_node_start_event(
+    node_name: str, state: Any = None, include_state: bool = False
+) -> ExecutorStreamEvent:
+    """``node_start``: "Executing node: plan", before the node runs.
+
+    Args:
+        node_name: the graph node about to run.
+        state: the run's state as the node receives it.
+        include_state: attach a :func:`state_snapshot` of *state*.
+    """
+    return ExecutorStreamEvent(
+        "node_start",
+        node_name=node_name,
+        message=f"Executing node: {node_name}",
+        state_snapshot=state_snapshot(state) if include_state and state is not None else None,
+    )
+
+
+def create_node_end_event(
+    node_name: str, duration_ms: float, state: Any = None, include_state: bool = False
+) -> ExecutorStreamEvent:
+    """``node_end``: "Completed node: plan", after the node ran.
+
+    Args:
+        node_name: the graph node that ran.
+        duration_ms: how long it ran.
+        state: the state (or update) it returned.
+        include_state: attach a :func:`state_snapshot` of *state*.
+    """
+    return ExecutorStreamEvent(
+        "node_end",
+        node_name=node_name,
+        message=f"Completed node: {node_name}",
+        duration_ms=duration_ms,
+        state_snapshot=state_snapshot(state) if include_state and state is not None else None,
+    )
+
+
+def create_node_error_event(
+    node_name: str, error: BaseException | str, duration_ms: float
+) -> ExecutorStreamEvent:
+    """``node_error``: "Node plan failed", with ``error`` "ValueError: bad input".
+
+    Args:
+        node_name: the graph node that raised.
+        error: what it raised (or its message).
+        duration_ms: how long it ran before failing.
+    """
+    error_type = type(error).__name__ if isinstance(error, BaseException) else None
+    return ExecutorStreamEvent(
+        "node_error",
+        node_name=node_name,
+        message=f"Node {node_name} failed",
+        error=_error_text(error),
+        duration_ms=duration_ms,
+        data={"error_type": error_type, "error_message": str(error)},
+    )
+
+
+def create_task_start_event(
+    task: Any, task_number: int = 0, total_tasks: int = 0
+) -> ExecutorStreamEvent:
+    """``task_start``: "Starting task [2/5]: Add auth" ("Starting task: Add auth" without a total).
+
+    Args:
+        task: the task (dict or object with id / title / status).
+        task_number: its 1-based position in the run.
+        total_tasks: how many tasks the run has (0: unknown).
+    """
+    task_dict = task_to_dict(task)
+    position = f" [{task_number}/{total_tasks}]" if total_tasks > 0 else ""
+    return ExecutorStreamEvent(
+        "task_start",
+        message=f"Starting task{position}: {_title(task_dict)}",
+        task=task_dict,
+        data={"task_number": task_number, "total_tasks": total_tasks},
+    )
+
+
+def create_task_complete_event(
+    task: Any, duration_ms: float, files_modified: int = 0
+) -> ExecutorStreamEvent:
+    """``task_complete``: "Completed task: Add auth (3 files modified)".
+
+    Args:
+        task: the task that finished.
+        duration_ms: how long it took.
+        files_modified: how many files it changed (0: left out of the message).
+    """
+    task_dict = task_to_dict(task)
+    message = f"Completed task: {_title(task_dict)}"
+    if files_modified > 0:
+        message += f" ({_count(files_modified, 'file')} modified)"
+    return ExecutorStreamEvent(
+        "task_complete",
+        message=message,
+        task=task_dict,
+        duration_ms=duration_ms,
+        data={"files_modified": files_modified},
+    )
+
+
+def create_task_failed_event(
+    task: Any, error: BaseException | str, duration_ms: float
+) -> ExecutorStreamEvent:
+    """``task_failed``: "Task failed: Add auth - tests did not pass".
+
+    Args:
+        task: the task that failed.
+        error: why (a message or the exception).
+        duration_ms: how long it ran before failing.
+    """
+    task_dict = task_to_dict(task)
+    text = _error_text(error)
+    return ExecutorStreamEvent(
+        "task_failed",
+        message=f"Task failed: {_title(task_dict)} - {text}",
+        task=task_dict,
+        error=text,
+        duration_ms=duration_ms,
+        data={"error": text},
+    )
+
+
+def create_task_skipped_event(task: Any, reason: str = "") -> ExecutorStreamEvent:
+    """``task_skipped``: "Skipped task: Add auth - already done".
+
+    Args:
+        task: the task not run.
+        reason: why (left out of the message when empty).
+    """
+    task_dict = task_to_dict(task)
+    message = f"Skipped task: {_title(task_dict)}"
+    if reason:
+        message += f" - {reason}"
+    return ExecutorStreamEvent(
+        "task_skipped", message=message, task=task_dict, data={"reason": reason}
+    )
+
+
+def create_progress_event(completed: int, total: int) -> ExecutorStreamEvent:
+    """``progress``: "Progress: 2/5 tasks done (40%)".
+
+    Args:
+        completed: tasks finished so far.
+        total: tasks in the run (0: unknown, no percentage).
+    """
+    message = f"Progress: {completed}/{total} tasks done"
+    percent = None
+    if total > 0:
+        percent = round(100 * completed / total, 1)
+        message += f" ({percent:g}%)"
+    return ExecutorStreamEvent(
+        "progress",
+        message=message,
+        data={"completed": completed, "total": total, "percent": percent},
+    )
+
+
+def create_state_update_event(node_name: str, state: Any) -> ExecutorStreamEvent:
+    """``state_update``: "State updated by plan", with a :func:`state_snapshot`.
+
+    Args:
+        node_name: the node whose update this is.
+        state: the run's state after the update.
+    """
+    return ExecutorStreamEvent(
+        "state_update",
+        node_name=node_name,
+        message=f"State updated by {node_name}",
+        state_snapshot=state_snapshot(state),
+    )
+
+
+def create_interrupt_event(node_name: str, task: Any = None) -> ExecutorStreamEvent:
+    """``interrupt``: "Execution paused at hitl - awaiting human decision".
+
+    Args:
+        node_name: the node that paused the run.
+        task: the task being worked on, if any.
+    """
+    return ExecutorStreamEvent(
+        "interrupt",
+        node_name=node_name,
+        message=f"Execution paused at {node_name} - awaiting human decision",
+        task=task_to_dict(task) if task is not None else None,
+    )
+
+
+def create_resume_event(decision: Any, node_name: str | None = None) -> ExecutorStreamEvent:
+    """``resume``: "Resuming execution with decision: approve".
+
+    Args:
+        decision: what the human decided (``"approve"``, ``"reject"``, or the value
+            given to ``Command(resume=...)``).
+        node_name: the node the run resumes at, if known.
+    """
+    return ExecutorStreamEvent(
+        "resume",
+        node_name=node_name,
+        message=f"Resuming execution with decision: {decision}",
+        data={"decision": decision},
+    )

@@ -1,0 +1,217 @@
+"""The core stream event: ai-infra's ``StreamEvent`` and ``StreamConfig``, without ai-infra.
+
+``ai_infra.llm.streaming`` (ai-infra 1.19) defines the event ``Agent.astream()``
+yields. Importing it loads the whole of LangChain, so this module carries its own
+copy of the *behaviour*: the same dataclass fields in the same order with the same
+defaults, the same twelve type names, the same ``to_dict()`` output and the same
+visibility rules. Code written against either works with both; the
+``tests/upstream`` suite checks that against the published wheel.
+
+The visibility rules themselves live in :mod:`ai_infra_formatters.visibility`;
+this module only applies them to dataclass instances.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from dataclasses import dataclass, field
+from typing import Any, Final, Literal, TypeVar
+
+from ai_infra_formatters import visibility as _visibility
+
+__all__ = [
+    "CoreEventType",
+    "StreamConfig",
+    "StreamEvent",
+    "filter_event_for_visibility",
+    "should_emit_event",
+]
+
+#: The twelve core event types, as ai-infra spells them.
+CoreEventType = Literal[
+    "thinking",
+    "reasoning",
+    "token",
+    "tool_start",
+    "tool_end",
+    "usage",
+    "turn_start",
+    "turn_end",
+    "intent",
+    "todo",
+    "done",
+    "error",
+]
+
+# The optional fields of the wire form, in the order ai-infra writes them after
+# ``type`` and ``result`` / ``structured_result``.
+WIRE_FIELDS: Final[tuple[str, ...]] = (
+    "content",
+    "tool",
+    "tool_id",
+    "arguments",
+    "preview",
+    "latency_ms",
+    "model",
+    "tools_called",
+    "error",
+    "input_tokens",
+    "output_tokens",
+    "cost",
+    "turn_id",
+    "todo_items",
+)
+
+_REPR_CONTENT_LENGTH: Final = 50
+
+
+@dataclass
+class StreamEvent:
+    """One event of an agent's stream, field for field ai-infra's ``StreamEvent``.
+
+    Attributes:
+        type: what happened (see :data:`CoreEventType`).
+        content: text of a ``token``, ``reasoning`` or ``intent`` event.
+        tool: tool name (``tool_start`` / ``tool_end``).
+        tool_id: tool call id, to pair a ``tool_end`` with its ``tool_start``.
+        arguments: tool arguments (shown from ``detailed`` visibility).
+        result: tool result, text or (with ``result_structured``) a dict.
+        result_structured: the result is structured data; ``to_dict()`` then puts
+            it under ``structured_result`` for a ``tool_end``.
+        preview: truncated tool result (``debug`` visibility only).
+        latency_ms: how long the tool took.
+        model: model name (``thinking`` and ``usage`` events).
+        tools_called: how many tools ran (``turn_end`` / ``done``).
+        error: error message (``error`` events).
+        input_tokens, output_tokens, cost: token accounting (``usage``).
+        turn_id: 1-based turn counter (``turn_start`` / ``turn_end``).
+        todo_items: the agent's checklist (``todo``).
+        timestamp: Unix time the event was made; never part of ``to_dict()``.
+    """
+
+    type: CoreEventType
+    content: str | None = None
+    tool: str | None = None
+    tool_id: str | None = None
+    arguments: dict[str, Any] | None = None
+    result: str | dict[str, Any] | None = None
+    result_structured: bool = False
+    preview: str | None = None
+    latency_ms: float | None = None
+    model: str | None = None
+    tools_called: int | None = None
+    error: str | None = None
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    cost: float | None = None
+    turn_id: int | None = None
+    todo_items: list[dict[str, Any]] | None = None
+    timestamp: float = field(default_factory=time.time)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The wire form: ``{"type": ...}`` plus every field that is not ``None``.
+
+        ``timestamp`` and ``result_structured`` are left out, except that a
+        ``tool_end`` whose result is structured carries it as
+        ``"structured_result"`` together with ``"result_structured": True``.
+        """
+        out: dict[str, Any] = {"type": self.type}
+        if self.result is not None:
+            if self.type == "tool_end" and self.result_structured:
+                out["structured_result"] = self.result
+                out["result_structured"] = True
+            else:
+                out["result"] = self.result
+        for name in WIRE_FIELDS:
+            value = getattr(self, name)
+            if value is not None:
+                out[name] = value
+        return out
+
+    def __repr__(self) -> str:
+        """``StreamEvent(type=..., content=..., tool=..., error=...)``, content cut at 50."""
+        return f"StreamEvent({repr_parts(self)})"
+
+
+def repr_parts(event: StreamEvent) -> str:
+    """The ``type=..., content=..., tool=..., error=...`` inside a compact event repr."""
+    parts = [f"type={event.type!r}"]
+    if event.content is not None:
+        content = event.content
+        if len(content) > _REPR_CONTENT_LENGTH:
+            content = content[:_REPR_CONTENT_LENGTH] + "..."
+        parts.append(f"content={content!r}")
+    if event.tool is not None:
+        parts.append(f"tool={event.tool!r}")
+    if event.error is not None:
+        parts.append(f"error={event.error!r}")
+    return ", ".join(parts)
+
+
+@dataclass
+class StreamConfig:
+    """How an agent streams, field for field ai-infra's ``StreamConfig``.
+
+    Attributes:
+        visibility: ``minimal``, ``standard``, ``detailed`` or ``debug`` (see
+            :func:`should_emit_event`).
+        include_thinking: emit a ``thinking`` event when the agent starts.
+        include_reasoning: report text written before or between tool calls as
+            ``reasoning`` events instead of ``token`` events.
+        include_tool_events: emit ``tool_start`` / ``tool_end`` events.
+        reasoning_token_limit: characters buffered as reasoning before the text is
+            treated as the answer after all.
+        stream_reasoning_immediately: yield reasoning as it arrives instead of
+            buffering it until a tool call.
+        tool_result_preview_length: longest tool result ``preview`` (``debug``).
+        deduplicate_tool_starts: one ``tool_start`` per tool call id.
+        cost_per_input_token, cost_per_output_token: prices used to fill ``cost``.
+        todo_tool_name: the tool whose results become ``todo`` events.
+    """
+
+    visibility: Literal["minimal", "standard", "detailed", "debug"] = "standard"
+    include_thinking: bool = True
+    include_reasoning: bool = True
+    include_tool_events: bool = True
+    reasoning_token_limit: int = 300
+    stream_reasoning_immediately: bool = False
+    tool_result_preview_length: int = 500
+    deduplicate_tool_starts: bool = True
+    cost_per_input_token: float | None = None
+    cost_per_output_token: float | None = None
+    todo_tool_name: str = "manage_todos"
+
+
+def should_emit_event(event_type: str, visibility: str) -> bool:
+    """True when an event of *event_type* is shown at *visibility*.
+
+    ``minimal`` shows tokens and errors; ``standard`` adds every other core type
+    but ``usage``, which needs ``detailed``. An unknown visibility counts as
+    ``standard``; a type the core does not list (every executor type) is always
+    shown.
+    """
+    return _visibility.should_emit_event(event_type, visibility)
+
+
+_Event = TypeVar("_Event", bound=StreamEvent)
+
+# The dataclass field behind each wire-form key hidden by a visibility level.
+_FIELD_OF_KEY: Final = {"structured_result": "result"}
+
+
+def filter_event_for_visibility(event: _Event, visibility: str) -> _Event:
+    """*event* without the fields a reader at *visibility* must not see.
+
+    ``standard`` clears ``arguments``, ``result`` and ``preview``; ``detailed``
+    clears ``preview``; ``minimal`` and ``debug`` change nothing, and neither does
+    an unknown level (as in ai-infra). Returns the same instance when nothing is
+    cleared, else a copy made by :func:`dataclasses.replace`.
+    """
+    if visibility not in _visibility.VISIBILITY_LEVELS:
+        return event
+    names = {_FIELD_OF_KEY.get(key, key) for key in _visibility.hidden_fields(visibility)}
+    changes: dict[str, Any] = {
+        name: None for name in sorted(names) if getattr(event, name, None) is not None
+    }
+    return dataclasses.replace(event, **changes) if changes else event

@@ -1,0 +1,360 @@
+"""Executor events: the core :class:`StreamEvent` plus where in the run it happened.
+
+An :class:`ExecutorStreamEvent` is a core event (every core field, the same
+``to_dict()`` wire form) with six more fields: ``node_name``, ``task``,
+``state_snapshot``, ``duration_ms``, ``message`` and ``data``. Its ``type`` is one
+of the twelve core types (an agent's token, tool call, ... forwarded while a node
+runs keeps its core type) or one of the thirteen executor lifecycle types of
+:class:`StreamEventType`.
+
+Code written for the old ``ai_infra.executor.streaming`` keeps working::
+
+    event = ExecutorStreamEvent(event_type=StreamEventType.TASK_START, message="...", data={})
+    event.event_type            # StreamEventType.TASK_START
+    event.to_dict()["event_type"]  # "task_start"
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import Enum, StrEnum
+from typing import Any, Final, Literal, cast
+
+from ai_infra_executor.core import WIRE_FIELDS, StreamEvent, repr_parts
+from ai_infra_formatters.event_types import EXECUTOR_EVENT_TYPES
+
+__all__ = [
+    "EXECUTOR_FIELDS",
+    "ExecutorEventType",
+    "ExecutorStreamEvent",
+    "StreamEventType",
+    "from_core_event",
+]
+
+
+class StreamEventType(StrEnum):
+    """The thirteen executor lifecycle event types.
+
+    A ``str`` enum: ``StreamEventType.RUN_START == "run_start"`` and
+    ``str(StreamEventType.RUN_START) == "run_start"``.
+    """
+
+    RUN_START = "run_start"
+    RUN_END = "run_end"
+    NODE_START = "node_start"
+    NODE_END = "node_end"
+    NODE_ERROR = "node_error"
+    STATE_UPDATE = "state_update"
+    TASK_START = "task_start"
+    TASK_COMPLETE = "task_complete"
+    TASK_FAILED = "task_failed"
+    TASK_SKIPPED = "task_skipped"
+    PROGRESS = "progress"
+    INTERRUPT = "interrupt"
+    RESUME = "resume"
+
+
+#: Every type an executor event may have: the twelve core types, then the executor's.
+ExecutorEventType = Literal[
+    "thinking",
+    "reasoning",
+    "token",
+    "tool_start",
+    "tool_end",
+    "usage",
+    "turn_start",
+    "turn_end",
+    "intent",
+    "todo",
+    "done",
+    "error",
+    "run_start",
+    "run_end",
+    "node_start",
+    "node_end",
+    "node_error",
+    "state_update",
+    "task_start",
+    "task_complete",
+    "task_failed",
+    "task_skipped",
+    "progress",
+    "interrupt",
+    "resume",
+]
+
+#: The fields an executor event adds to the core event, in wire-form order.
+EXECUTOR_FIELDS: Final[tuple[str, ...]] = (
+    "node_name",
+    "task",
+    "state_snapshot",
+    "duration_ms",
+    "message",
+    "data",
+)
+
+_EXECUTOR_TYPES: Final = frozenset(EXECUTOR_EVENT_TYPES)
+
+
+def _type_name(value: Any) -> str:
+    """The type name carried by a ``type`` / ``event_type`` value (a str or str-valued Enum)."""
+    if isinstance(value, Enum):
+        value = value.value
+    if not isinstance(value, str) or not value:
+        raise TypeError(f"an event type must be a non-empty str or enum, not {value!r}")
+    return str(value)
+
+
+def _unix_time(value: Any) -> float | None:
+    """*value* (Unix seconds, a datetime or an ISO-8601 string) as Unix seconds."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        moment = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+        return moment.timestamp()
+    if isinstance(value, str):
+        return _unix_time(datetime.fromisoformat(value))
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    raise TypeError(f"a timestamp must be Unix seconds, a datetime or an ISO string, not {value!r}")
+
+
+@dataclass(init=False, repr=False)
+class ExecutorStreamEvent(StreamEvent):
+    """A core :class:`StreamEvent` that also says where in an executor run it happened.
+
+    Args:
+        type: the event type: a core type (``"token"``, ``"tool_start"``, ...) or an
+            executor type (``"task_start"`` or ``StreamEventType.TASK_START``).
+        event_type: the old name of *type*; give one of the two.
+        timestamp: when it happened: Unix seconds, a ``datetime`` (naive means
+            UTC) or an ISO-8601 string. Default: now. Stored as Unix seconds.
+        node_name: the graph node that was running.
+        task: the task being worked on, as a small dict (id, title, status).
+        state_snapshot: a few counters and flags of the run's state.
+        duration_ms: how long the node, task or run took.
+        message: one line for a human reader.
+        data: anything else the event type carries (counts, decisions, ...).
+
+    Every other argument is the core field of the same name. All but *type* are
+    keyword-only.
+
+    Raises:
+        TypeError: neither *type* nor *event_type* is given, or one is not a str.
+        ValueError: both are given and differ.
+    """
+
+    # Executor events carry more type names than core ones: the widening is the point.
+    type: ExecutorEventType  # type: ignore[assignment]
+    node_name: str | None = None
+    task: dict[str, Any] | None = None
+    state_snapshot: dict[str, Any] | None = None
+    duration_ms: float | None = None
+    message: str = ""
+    data: dict[str, Any] = field(default_factory=dict)
+
+    def __init__(
+        self,
+        type: ExecutorEventType | StreamEventType | None = None,
+        *,
+        content: str | None = None,
+        tool: str | None = None,
+        tool_id: str | None = None,
+        arguments: dict[str, Any] | None = None,
+        result: str | dict[str, Any] | None = None,
+        result_structured: bool = False,
+        preview: str | None = None,
+        latency_ms: float | None = None,
+        model: str | None = None,
+        tools_called: int | None = None,
+        error: str | None = None,
+        input_tokens: int | None = None,
+        output_tokens: int | None = None,
+        cost: float | None = None,
+        turn_id: int | None = None,
+        todo_items: list[dict[str, Any]] | None = None,
+        timestamp: float | datetime | str | None = None,
+        node_name: str | None = None,
+        task: dict[str, Any] | None = None,
+        state_snapshot: dict[str, Any] | None = None,
+        duration_ms: float | None = None,
+        message: str = "",
+        data: dict[str, Any] | None = None,
+        event_type: StreamEventType | str | None = None,
+    ) -> None:
+        if type is None and event_type is None:
+            raise TypeError("ExecutorStreamEvent needs a type, e.g. type='task_start'")
+        name = _type_name(type if type is not None else event_type)
+        if type is not None and event_type is not None and _type_name(event_type) != name:
+            raise ValueError(f"type={name!r} and event_type={event_type!r} disagree")
+        super().__init__(
+            type=cast(Any, name),
+            content=content,
+            tool=tool,
+            tool_id=tool_id,
+            arguments=arguments,
+            result=result,
+            result_structured=result_structured,
+            preview=preview,
+            latency_ms=latency_ms,
+            model=model,
+            tools_called=tools_called,
+            error=error,
+            input_tokens=input_tokens,
+            output_tokens=output_tokens,
+            cost=cost,
+            turn_id=turn_id,
+            todo_items=todo_items,
+        )
+        stamp = _unix_time(timestamp)
+        if stamp is not None:
+            self.timestamp = stamp
+        self.node_name = node_name
+        self.task = task
+        self.state_snapshot = state_snapshot
+        self.duration_ms = duration_ms
+        self.message = message
+        self.data = data if data is not None else {}
+
+    @property
+    def event_type(self) -> StreamEventType | str:
+        """The type under its old name: a :class:`StreamEventType` member for an
+        executor type, the plain ``str`` for a core type (``"token"``, ...), which
+        has no member."""
+        if self.type in _EXECUTOR_TYPES:
+            return StreamEventType(self.type)
+        return self.type
+
+    @event_type.setter
+    def event_type(self, value: StreamEventType | str) -> None:
+        self.type = cast(ExecutorEventType, _type_name(value))
+
+    @property
+    def iso_timestamp(self) -> str:
+        """:attr:`timestamp` as an ISO-8601 UTC string (``2025-01-31T12:00:00.5+00:00``)."""
+        return datetime.fromtimestamp(self.timestamp, UTC).isoformat()
+
+    def to_dict(self) -> dict[str, Any]:
+        """The core wire form plus what older consumers read.
+
+        ``{"type": ...}`` and every core field that is not ``None`` (exactly as
+        :meth:`StreamEvent.to_dict`), then each executor field that is set
+        (``message`` and ``data`` count as unset when empty), then
+        ``"event_type"`` (the same name as ``"type"``) and ``"timestamp"`` as an
+        ISO-8601 UTC string.
+        """
+        out = super().to_dict()
+        for name in EXECUTOR_FIELDS:
+            value = getattr(self, name)
+            if value is not None and value not in ("", {}):
+                out[name] = value
+        out["event_type"] = self.type
+        out["timestamp"] = self.iso_timestamp
+        return out
+
+    @classmethod
+    def from_dict(cls, fields: Mapping[str, Any]) -> ExecutorStreamEvent:
+        """The event whose :meth:`to_dict` gave *fields* (also reads core wire dicts).
+
+        The type is read from ``"type"``, else ``"event_type"``; a
+        ``"structured_result"`` becomes a structured ``result``; ``"timestamp"``
+        may be Unix seconds or an ISO string (absent: now). Keys no event has are
+        ignored, so dicts from newer producers still load.
+
+        Raises:
+            TypeError: *fields* names no type.
+        """
+        kwargs: dict[str, Any] = {
+            name: fields[name] for name in (*WIRE_FIELDS, *EXECUTOR_FIELDS) if name in fields
+        }
+        if "structured_result" in fields:
+            kwargs["result"] = fields["structured_result"]
+            kwargs["result_structured"] = True
+        else:
+            kwargs["result"] = fields.get("result")
+            kwargs["result_structured"] = bool(fields.get("result_structured", False))
+        if kwargs.get("message") is None:
+            kwargs.pop("message", None)
+        raw_type = fields.get("type")
+        if raw_type is None:
+            raw_type = fields.get("event_type")
+        if raw_type is None:
+            raise TypeError(f"no 'type' or 'event_type' in {dict(fields)!r}")
+        name = cast(ExecutorEventType, _type_name(raw_type))
+        return cls(name, timestamp=fields.get("timestamp"), **kwargs)
+
+    @classmethod
+    def from_core_event(cls, event: Any, **executor_fields: Any) -> ExecutorStreamEvent:
+        """Wrap a core event, adding executor fields.
+
+        Args:
+            event: this package's :class:`StreamEvent` (or an executor event), a
+                real ``ai_infra.llm.streaming.StreamEvent``, any object with the
+                same attributes, or the dict one of them gave from ``to_dict()``.
+            executor_fields: ``node_name``, ``task``, ``state_snapshot``,
+                ``duration_ms``, ``message`` or ``data``; they replace what *event*
+                carried.
+
+        The core fields and the timestamp are kept as they are.
+
+        Raises:
+            TypeError: an unknown keyword, or *event* carries no type.
+        """
+        unknown = sorted(set(executor_fields) - set(EXECUTOR_FIELDS))
+        if unknown:
+            raise TypeError(
+                f"unknown executor field(s) {', '.join(unknown)}; "
+                f"choose from {', '.join(EXECUTOR_FIELDS)}"
+            )
+        if isinstance(event, Mapping):
+            wrapped = cls.from_dict(event)
+        else:
+            wrapped = cls.from_dict(_attributes(event))
+        for name, value in executor_fields.items():
+            setattr(wrapped, name, {} if name == "data" and value is None else value)
+        return wrapped
+
+    def __repr__(self) -> str:
+        """Compact: the core parts, then node, message and duration when set."""
+        parts = [repr_parts(self)]
+        for name in ("node_name", "message", "duration_ms"):
+            value = getattr(self, name)
+            if value is not None and value != "":
+                parts.append(f"{name}={value!r}")
+        return f"ExecutorStreamEvent({', '.join(parts)})"
+
+
+_OBJECT_FIELDS: Final = (
+    "type",
+    "event_type",
+    *WIRE_FIELDS,
+    "result",
+    "result_structured",
+    "timestamp",
+    *EXECUTOR_FIELDS,
+)
+
+
+def _attributes(event: Any) -> dict[str, Any]:
+    """The event fields of an object shaped like a stream event (duck typing)."""
+    if getattr(event, "type", None) is None and getattr(event, "event_type", None) is None:
+        to_dict = getattr(event, "to_dict", None)
+        if callable(to_dict):
+            fields = to_dict()
+            if isinstance(fields, Mapping):
+                return dict(fields)
+        raise TypeError(f"cannot read a stream event from {type(event).__name__!r}: no type")
+    out: dict[str, Any] = {}
+    for name in _OBJECT_FIELDS:
+        value = getattr(event, name, None)
+        if value is not None:
+            out[name] = value
+    return out
+
+
+def from_core_event(event: Any, **executor_fields: Any) -> ExecutorStreamEvent:
+    """Wrap a core event as an :class:`ExecutorStreamEvent` (see
+    :meth:`ExecutorStreamEvent.from_core_event`)."""
+    return ExecutorStreamEvent.from_core_event(event, **executor_fields)

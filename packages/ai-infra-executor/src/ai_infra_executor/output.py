@@ -1,0 +1,92 @@
+"""Console output for executor events, by ai-infra-formatters.
+
+No formatting happens here: these two functions turn an
+:class:`~ai_infra_executor.config.ExecutorStreamConfig` into the arguments of
+:func:`ai_infra_formatters.get_formatter` and
+:func:`ai_infra_formatters.stream_to_console`. Importing this module does not
+import Rich; asking for a console format does.
+"""
+
+from __future__ import annotations
+
+import sys
+from functools import lru_cache
+from typing import Any, TextIO
+
+import ai_infra_formatters.output as _formatters
+from ai_infra_executor.config import ExecutorStreamConfig
+from ai_infra_formatters.formats import OutputFormat
+from ai_infra_formatters.protocol import StreamFormatter
+
+__all__ = ["get_formatter", "stream_to_console"]
+
+
+def _config_of(config: ExecutorStreamConfig | OutputFormat | str | None) -> ExecutorStreamConfig:
+    if config is None:
+        return ExecutorStreamConfig()
+    if isinstance(config, (OutputFormat, str)):
+        return ExecutorStreamConfig(output_format=OutputFormat.parse(config))
+    return config
+
+
+def _build(
+    output_format: OutputFormat,
+    colors_enabled: bool,
+    show_timing: bool,
+    visibility: str,
+    stream: TextIO,
+) -> StreamFormatter:
+    return _formatters.get_formatter(
+        output_format, colors_enabled, show_timing, visibility=visibility, stream=stream
+    )
+
+
+# One formatter per (settings, stream), so printing an event does not build a console.
+_cached_build = lru_cache(maxsize=32)(_build)
+
+
+def get_formatter(
+    config: ExecutorStreamConfig | OutputFormat | str | None = None,
+) -> StreamFormatter:
+    """The formatter *config* asks for, made by :func:`ai_infra_formatters.get_formatter`.
+
+    Args:
+        config: an :class:`ExecutorStreamConfig` (its ``output_format``,
+            ``colors_enabled``, ``show_timing`` and ``token_visibility`` are used,
+            and terminal detection looks at its ``output_stream``, else
+            ``sys.stdout``); an output format alone; or ``None`` for the defaults.
+    """
+    cfg = _config_of(config)
+    stream = cfg.output_stream if cfg.output_stream is not None else sys.stdout
+    return _build(
+        cfg.output_format, cfg.colors_enabled, cfg.show_timing, cfg.token_visibility, stream
+    )
+
+
+def stream_to_console(
+    event: Any,
+    config: ExecutorStreamConfig | None = None,
+    formatter: StreamFormatter | None = None,
+) -> None:
+    """Write *event* to ``config.output_stream`` (else the current ``sys.stdout``).
+
+    Args:
+        event: any event ai-infra-formatters reads (executor, core, upstream, dict).
+        config: the settings (``None``: the defaults); nothing is written when
+            ``config.enabled`` is false.
+        formatter: overrides the formatter *config* asks for.
+
+    Tokens are written inline and flushed as they come; every other event goes on
+    a line of its own (see :func:`ai_infra_formatters.stream_to_console`).
+    """
+    cfg = _config_of(config)
+    if not cfg.enabled:
+        return
+    stream = cfg.output_stream if cfg.output_stream is not None else sys.stdout
+    if formatter is None:
+        settings = (cfg.output_format, cfg.colors_enabled, cfg.show_timing, cfg.token_visibility)
+        try:
+            formatter = _cached_build(*settings, stream)
+        except TypeError:  # an unhashable stream: no caching
+            formatter = _build(*settings, stream)
+    _formatters.stream_to_console(event, formatter=formatter, stream=stream)
