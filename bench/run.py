@@ -1,0 +1,876 @@
+"""Benchmark harness: formatter throughput, pipeline cost, import cost and memory.
+
+Run it with the Python whose environment has the packages installed (``nox -s
+bench`` builds the wheels, installs them into a fresh virtualenv and runs this)::
+
+    python bench/run.py                 # full run: ~20k events, 200 MB log, targets enforced
+    python bench/run.py --smoke         # tiny corpus in seconds, targets reported only
+    python bench/run.py --log-mb 20     # a smaller NDJSON log for the memory row
+    python bench/run.py --only json_objects,cli_ndjson
+    python bench/run.py --profile console_plain_naive   # cProfile the measured side of a row
+
+The machine is shared and absolute times drift, so every figure is a ratio
+against a baseline measured in the same run: in-process rows time whole passes
+over the corpus, candidate and baselines interleaved round by round (the order
+rotates), and compare the best pass of each; the import rows time whole
+``python -c`` processes, interleaved, and compare medians.
+
+The result is a table on stdout and a JSON file (``--out``, default
+``.bench/results.json`` at the repository root). The exit status is 1 when a
+target is missed, a row fails to run or a row cannot be measured (the
+executor or the CLI missing), unless targets are not enforced (``--smoke``
+without ``--enforce``, or ``--no-enforce``); a usage error exits 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import dataclasses
+import gc
+import importlib.util
+import io
+import json
+import os
+import platform
+import pstats
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Final
+
+import orjson
+from corpus import CORE_TYPES, Corpus, build_corpus
+from rich.console import Console
+from rich.text import Text
+
+from ai_infra_formatters import JsonFormatter
+from ai_infra_formatters.console import ConsoleFormatter
+
+REPO_ROOT: Final = Path(__file__).resolve().parents[1]
+DEFAULT_OUT: Final = REPO_ROOT / ".bench" / "results.json"
+RESULT_SCHEMA_VERSION: Final = 1
+
+#: One measured callable and the inputs it is applied to, one call per item.
+Case = tuple[Callable[[Any], object], Sequence[Any]]
+
+
+# -- results --------------------------------------------------------------------
+
+
+@dataclass
+class Row:
+    """One line of the result table.
+
+    ``value`` is the measured figure: for ``unit == "x"`` a ratio (for ``op ==
+    ">="`` baseline time / candidate time, how many times faster the candidate
+    is; for ``op == "<="`` candidate time / baseline time, what the candidate
+    costs in baselines); for ``unit == "MB"`` a size. ``status`` is ``pass``,
+    ``fail`` (target missed), ``error`` (the row raised) or ``skipped`` (a
+    part it needs is not installed, or the row was left out with ``--only``:
+    then ``selected`` is false and the row does not count).
+    """
+
+    id: str
+    figure: str
+    baseline: str
+    op: str
+    target: float
+    unit: str = "x"
+    value: float | None = None
+    status: str = "skipped"
+    note: str = ""
+    detail: dict[str, Any] = field(default_factory=dict)
+    selected: bool = True
+
+    def judge(self, value: float, *, extra_ok: bool = True, note: str = "") -> None:
+        """Record *value* and whether it meets the target (and *extra_ok*, a side condition)."""
+        self.value = value
+        met = value >= self.target if self.op == ">=" else value <= self.target
+        self.status = "pass" if met and extra_ok else "fail"
+        if note:
+            self.note = note
+
+    def skip(self, why: str) -> None:
+        """Mark the row as not measured, saying *why*."""
+        self.status = "skipped"
+        self.note = why
+
+
+ROWS: Final[tuple[tuple[str, str, str, str, float, str], ...]] = (
+    ("json_objects", "JsonFormatter on event objects",
+     "json.dumps(event.to_dict(), default=str)", ">=", 4.0, "x"),
+    ("json_dicts_stdlib", "JsonFormatter on dicts", "json.dumps(d, default=str)", ">=", 10.0, "x"),
+    ("json_dicts_orjson", "JsonFormatter on dicts (format_bytes)",
+     "raw orjson.dumps(d) (the limit)", ">=", 0.5, "x"),
+    ("console_plain_naive", "ConsoleFormatter plain, colours on",
+     "Console.print(Text) per event, captured (naive Rich)", ">=", 50.0, "x"),
+    ("console_plain_fstring", "ConsoleFormatter plain, colours on",
+     "f-string with pre-rendered ANSI prefixes (the limit)", ">=", 0.25, "x"),
+    ("console_rich_naive", "ConsoleFormatter rich layout",
+     "Console.print(Text) per event, captured (naive Rich)", ">=", 10.0, "x"),
+    ("executor_pipeline", "executor: core event -> from_core_event -> format -> write",
+     "JsonFormatter alone on ready dicts", ">=", 0.3, "x"),
+    ("import_formatters", "python -c: import ai_infra_formatters + first JSON line",
+     'python -c "import orjson"', "<=", 1.5, "x"),
+    ("import_executor", "python -c: import ai_infra_executor", 'python -c "import orjson"', "<=",
+     2.0, "x"),
+    ("cli_ndjson", "ai-infra-format --format plain --no-color LOG > /dev/null", "peak RSS",
+     "<=", 80.0, "MB"),
+)  # fmt: skip
+
+
+def make_rows() -> dict[str, Row]:
+    """A fresh, unmeasured row for every figure, by id, in table order."""
+    return {r[0]: Row(*r) for r in ROWS}
+
+
+# -- timing -----------------------------------------------------------------------
+
+
+def one_pass(fn: Callable[[Any], object], items: Sequence[Any]) -> float:
+    """Nanoseconds per item of one pass of *fn* over *items* (GC off while it runs)."""
+    gc.collect()
+    gc_was_on = gc.isenabled()
+    gc.disable()
+    try:
+        start = time.perf_counter_ns()
+        for item in items:
+            fn(item)
+        elapsed = time.perf_counter_ns() - start
+    finally:
+        if gc_was_on:
+            gc.enable()
+    return elapsed / max(1, len(items))
+
+
+def interleave(cases: dict[str, Case], rounds: int) -> dict[str, list[float]]:
+    """Per-item times of *rounds* passes of every case, the cases interleaved.
+
+    Every case gets one untimed warm-up pass first. In each round every case
+    runs once, the order rotating from round to round, so a slow spell of the
+    machine hits all of them alike.
+    """
+    names = list(cases)
+    for name in names:
+        one_pass(*cases[name])
+    samples: dict[str, list[float]] = {name: [] for name in names}
+    for r in range(rounds):
+        k = r % len(names)
+        for name in names[k:] + names[:k]:
+            samples[name].append(one_pass(*cases[name]))
+    return samples
+
+
+def _timing_detail(samples: dict[str, list[float]]) -> dict[str, Any]:
+    return {
+        name: {
+            "best_ns_per_event": round(min(values), 1),
+            "median_ns_per_event": round(statistics.median(values), 1),
+            "passes": len(values),
+        }
+        for name, values in samples.items()
+    }
+
+
+def faster_ratio(
+    samples: dict[str, list[float]], baseline: str, candidate: str = "candidate"
+) -> float:
+    """How many times faster *candidate*'s best pass is than *baseline*'s."""
+    return min(samples[baseline]) / min(samples[candidate])
+
+
+# -- baselines --------------------------------------------------------------------
+
+_SYMBOL: Final = {
+    "thinking": "…", "reasoning": "∴", "tool_start": "⚙", "tool_end": "✓", "usage": "Σ",
+    "turn_start": "↻", "turn_end": "↺", "intent": "→", "todo": "☐", "done": "■", "error": "✗",
+    "run_start": "▶", "run_end": "■", "node_start": "→", "node_end": "←", "node_error": "✗",
+    "state_update": "◇", "task_start": "●", "task_complete": "✓", "task_failed": "✗",
+    "task_skipped": "○", "progress": "⋯", "interrupt": "⏸", "resume": "⏵",
+}  # fmt: skip
+_STYLE: Final = {
+    "thinking": "dim", "reasoning": "dim italic", "tool_start": "cyan", "tool_end": "green",
+    "usage": "dim", "turn_start": "blue", "turn_end": "blue", "intent": "italic",
+    "todo": "yellow", "done": "bold green", "error": "bold red", "run_start": "bold blue",
+    "run_end": "bold blue", "node_start": "cyan", "node_end": "dim cyan",
+    "node_error": "bold red", "state_update": "dim", "task_start": "bold yellow",
+    "task_complete": "bold green", "task_failed": "bold red", "task_skipped": "dim",
+    "progress": "dim", "interrupt": "bold magenta", "resume": "magenta",
+}  # fmt: skip
+# What Rich emits for those styles, written out once: the f-string baseline's prefixes.
+_SGR: Final = {
+    "dim": "2", "dim italic": "2;3", "cyan": "36", "green": "32", "blue": "34", "italic": "3",
+    "yellow": "33", "bold green": "1;32", "bold red": "1;31", "bold blue": "1;34",
+    "dim cyan": "2;36", "bold yellow": "1;33", "bold magenta": "1;35", "magenta": "35",
+}  # fmt: skip
+_PREFIX: Final = {etype: f"\x1b[{_SGR[style]}m{_SYMBOL[etype]} " for etype, style in _STYLE.items()}
+_RESET: Final = "\x1b[0m"
+
+
+def _wire(event: Any) -> dict[str, Any]:
+    return event if type(event) is dict else event.to_dict()
+
+
+def _line_text(d: dict[str, Any]) -> str:
+    """The body of a one-line rendering of a non-token event: [node] text (timing)."""
+    body = d.get("message") or d.get("content") or d.get("tool") or d.get("error") or d["type"]
+    node = d.get("node_name")
+    text = f"[{node}] {body}" if node else str(body)
+    took = d.get("duration_ms")
+    if took is None:
+        took = d.get("latency_ms")
+    return text if took is None else f"{text} ({took:.0f}ms)"
+
+
+class NaiveRich:
+    """The naive Rich way: a ``Text`` per event, ``Console.print`` into a capture."""
+
+    def __init__(self) -> None:
+        self.console = _capture_console()
+
+    def __call__(self, event: Any) -> str:
+        d = _wire(event)
+        etype = d["type"]
+        if etype == "token":
+            text, end = Text(d.get("content") or ""), ""
+        else:
+            symbol = _SYMBOL.get(etype, "•")
+            text, end = Text(f"{symbol} {_line_text(d)}", style=_STYLE.get(etype, "")), "\n"
+        with self.console.capture() as capture:
+            self.console.print(text, end=end)
+        return capture.get()
+
+
+def fstring_line(event: Any) -> str:
+    """The limit of building a line: an f-string with a pre-rendered ANSI prefix."""
+    d = _wire(event)
+    etype = d["type"]
+    if etype == "token":
+        return d.get("content") or ""
+    return f"{_PREFIX.get(etype, '• ')}{_line_text(d)}{_RESET}"
+
+
+def stdlib_json_dumps(event: Any) -> str:
+    """What a stdlib formatter does: ``json.dumps(to_dict(), default=str)``."""
+    return json.dumps(_wire(event), default=str)
+
+
+def _capture_console() -> Console:
+    """A colour terminal console writing to a ``StringIO`` (whatever ``NO_COLOR`` says)."""
+    return Console(
+        file=io.StringIO(),
+        force_terminal=True,
+        color_system="truecolor",
+        no_color=False,
+        width=120,
+    )
+
+
+class NullStream(io.TextIOBase):
+    """A text stream that discards what is written to it."""
+
+    def write(self, s: str) -> int:
+        """Discard *s*."""
+        return len(s)
+
+    def writable(self) -> bool:
+        """Always ``True``."""
+        return True
+
+
+# -- in-process rows ---------------------------------------------------------------
+
+
+def _executor() -> Any | None:
+    try:
+        import ai_infra_executor
+    except ImportError:
+        return None
+    return ai_infra_executor
+
+
+def _same_json(outputs: Iterable[tuple[str, str]]) -> int:
+    """How many (candidate, baseline) JSON texts decode to different values."""
+    return sum(1 for a, b in outputs if json.loads(a) != json.loads(b))
+
+
+def bench_json(rows: dict[str, Row], corpus: Corpus, rounds: int) -> None:
+    """The three JsonFormatter rows: objects vs stdlib, dicts vs stdlib, dicts vs orjson."""
+    fmt = JsonFormatter()
+    row = rows["json_objects"]
+    mismatches = _same_json((fmt.format(o), stdlib_json_dumps(o)) for o in corpus.objects)
+    samples = interleave(
+        {
+            "candidate": (fmt.format, corpus.objects),
+            "baseline": (stdlib_json_dumps, corpus.objects),
+        },
+        rounds,
+    )
+    row.detail = {"timing": _timing_detail(samples), "output_mismatches": mismatches}
+    note = f"{mismatches} outputs differ from the baseline's" if mismatches else ""
+    row.judge(faster_ratio(samples, "baseline"), extra_ok=mismatches == 0, note=note)
+
+    # Like is compared with like: format() gives str as json.dumps does,
+    # format_bytes() gives bytes as orjson.dumps does.
+    mismatches = _same_json((fmt.format(d), stdlib_json_dumps(d)) for d in corpus.dicts)
+    mismatches += sum(1 for d in corpus.dicts if fmt.format_bytes(d) != orjson.dumps(d))
+    samples = interleave(
+        {
+            "format": (fmt.format, corpus.dicts),
+            "format_bytes": (fmt.format_bytes, corpus.dicts),
+            "stdlib": (stdlib_json_dumps, corpus.dicts),
+            "orjson": (orjson.dumps, corpus.dicts),
+        },
+        rounds,
+    )
+    detail = {"timing": _timing_detail(samples), "output_mismatches": mismatches}
+    for row_id, candidate, baseline in (
+        ("json_dicts_stdlib", "format", "stdlib"),
+        ("json_dicts_orjson", "format_bytes", "orjson"),
+    ):
+        rows[row_id].detail = detail
+        rows[row_id].judge(faster_ratio(samples, baseline, candidate), extra_ok=mismatches == 0)
+
+
+def console_formatters() -> tuple[ConsoleFormatter, ConsoleFormatter]:
+    """The plain and rich ConsoleFormatters under test, colours on (truecolor terminal)."""
+    plain = ConsoleFormatter("plain", colors_enabled=True, console=_capture_console())
+    rich = ConsoleFormatter("rich", colors_enabled=True, console=_capture_console())
+    return plain, rich
+
+
+def bench_console(rows: dict[str, Row], corpus: Corpus, rounds: int) -> None:
+    """The console rows: plain and rich layouts vs the naive Rich way and the f-string limit."""
+    plain, rich = console_formatters()
+    coloured = sum(1 for o in corpus.objects if "\x1b[" in plain.format(o))
+    samples = interleave(
+        {
+            "plain": (plain.format, corpus.objects),
+            "rich": (rich.format, corpus.objects),
+            "naive_rich": (NaiveRich(), corpus.objects),
+            "fstring": (fstring_line, corpus.objects),
+        },
+        rounds,
+    )
+    detail = {"timing": _timing_detail(samples), "events_with_ansi_codes": coloured}
+    note = "" if coloured else "the formatter emitted no colour codes"
+    for row_id, candidate, baseline in (
+        ("console_plain_naive", "plain", "naive_rich"),
+        ("console_plain_fstring", "plain", "fstring"),
+        ("console_rich_naive", "rich", "naive_rich"),
+    ):
+        rows[row_id].detail = detail
+        rows[row_id].judge(
+            faster_ratio(samples, baseline, candidate), extra_ok=coloured > 0, note=note
+        )
+
+
+def pipeline_cases(corpus: Corpus) -> tuple[Case, Case] | None:
+    """(pipeline, baseline) for the executor row, or ``None`` without ai_infra_executor.
+
+    The pipeline is what an executor does with each core event its agent yields
+    (the core events of the corpus): wrap it with
+    ``ExecutorStreamEvent.from_core_event(event, node_name=...)`` and hand it to
+    the executor's ``stream_to_console`` with the ``json_output()`` preset
+    writing to a discarding stream. The baseline is the formatter that preset
+    picks (the executor's ``get_formatter``), alone, on the dicts of the same
+    wrapped events made beforehand.
+    """
+    executor = _executor()
+    if executor is None or corpus.source != "ai_infra_executor":
+        return None
+    wrap = executor.ExecutorStreamEvent.from_core_event
+    config = dataclasses.replace(
+        executor.ExecutorStreamConfig.json_output(), output_stream=NullStream()
+    )
+    emit = executor.stream_to_console
+    core = [
+        o for o, spec in zip(corpus.objects, corpus.specs, strict=True) if spec.type in CORE_TYPES
+    ]
+
+    def pipeline(event: Any) -> None:
+        emit(wrap(event, node_name="execute_task"), config)
+
+    ready = [wrap(e, node_name="execute_task").to_dict() for e in core]
+    return (pipeline, core), (executor.get_formatter(config).format, ready)
+
+
+def bench_pipeline(rows: dict[str, Row], corpus: Corpus, rounds: int) -> None:
+    """The executor pipeline row (skipped without ai_infra_executor)."""
+    row = rows["executor_pipeline"]
+    cases = pipeline_cases(corpus)
+    if cases is None:
+        row.skip("ai_infra_executor is not importable")
+        return
+    samples = interleave({"candidate": cases[0], "baseline": cases[1]}, rounds)
+    row.detail = {"timing": _timing_detail(samples), "events": len(cases[0][1])}
+    row.judge(faster_ratio(samples, "baseline"))
+
+
+# -- whole-process rows ------------------------------------------------------------
+
+_MODULES_MARK: Final = "BENCH-MODULES"
+_REPORT_MODULES: Final = (
+    "\nimport sys as _bench_sys\n"
+    f"_bench_sys.stderr.write('{_MODULES_MARK} ' + ' '.join(sorted("
+    "{m.partition('.')[0] for m in _bench_sys.modules})) + '\\n')\n"
+)
+_BASELINE_CODE: Final = "import orjson"
+_FORMATTERS_CODE: Final = (
+    "import sys, ai_infra_formatters\n"
+    "sys.stdout.write(ai_infra_formatters.JsonFormatter().format("
+    "{'type': 'token', 'content': 'hi'}) + '\\n')"
+)
+_EXECUTOR_CODE: Final = "import ai_infra_executor"
+
+
+def _run_code(code: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+
+
+def _time_process(code: str) -> float:
+    start = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-c", code],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        check=False,
+    )
+    return (time.perf_counter() - start) * 1000.0
+
+
+def loaded_modules(code: str) -> set[str]:
+    """Top-level module names in ``sys.modules`` after running *code* in a fresh process.
+
+    Raises:
+        RuntimeError: the process failed (its stderr is in the message).
+    """
+    done = _run_code(code + _REPORT_MODULES)
+    if done.returncode != 0:
+        raise RuntimeError(f"python -c {code!r} failed:\n{done.stderr.strip()}")
+    for line in done.stderr.splitlines():
+        if line.startswith(_MODULES_MARK):
+            return set(line.split()[1:])
+    raise RuntimeError(f"python -c {code!r} printed no module list")
+
+
+def bench_imports(rows: dict[str, Row], reps: int) -> None:
+    """The import-cost rows: whole processes, interleaved, medians compared."""
+    checks = {
+        "import_formatters": (_FORMATTERS_CODE, ("rich",)),
+        "import_executor": (_EXECUTOR_CODE, ("rich", "langgraph")),
+    }
+    codes = {"baseline": _BASELINE_CODE}
+    modules: dict[str, set[str]] = {}
+    for row_id, (code, _) in checks.items():
+        if row_id == "import_executor" and importlib.util.find_spec("ai_infra_executor") is None:
+            rows[row_id].skip("ai_infra_executor is not installed")
+            continue
+        try:
+            modules[row_id] = loaded_modules(code)  # also compiles the bytecode: a warm-up
+        except RuntimeError as exc:
+            rows[row_id].status = "error"
+            rows[row_id].note = str(exc).splitlines()[-1]
+            rows[row_id].detail = {"error": str(exc)}
+            continue
+        codes[row_id] = code
+    if len(codes) == 1:
+        return
+    loaded_modules(_BASELINE_CODE)
+    times: dict[str, list[float]] = {name: [] for name in codes}
+    names = list(codes)
+    for r in range(reps):
+        k = r % len(names)
+        for name in names[k:] + names[:k]:
+            times[name].append(_time_process(codes[name]))
+    base = statistics.median(times["baseline"])
+    for row_id, (_, forbidden) in checks.items():
+        if row_id not in codes:
+            continue
+        cost = statistics.median(times[row_id])
+        present = sorted(m for m in forbidden if m in modules[row_id])
+        watched = ("rich", "langgraph", "langchain_core", "pydantic", "json", "dataclasses",
+                   "decimal", "pathlib", "inspect", "threading", "weakref", "re")  # fmt: skip
+        rows[row_id].detail = {
+            "median_ms": round(cost, 2),
+            "baseline_median_ms": round(base, 2),
+            "min_ms": round(min(times[row_id]), 2),
+            "baseline_min_ms": round(min(times["baseline"]), 2),
+            "processes": reps,
+            "forbidden_loaded": present,
+            "watched_loaded": sorted(m for m in watched if m in modules[row_id]),
+        }
+        rows[row_id].judge(
+            cost / base,
+            extra_ok=not present,
+            note=f"{', '.join(present)} in sys.modules" if present else "",
+        )
+
+
+def _cli_command() -> list[str] | None:
+    if importlib.util.find_spec("ai_infra_formatters.cli") is None:
+        return None
+    script = Path(sys.executable).with_name("ai-infra-format")
+    if script.exists():
+        return [str(script)]
+    found = shutil.which("ai-infra-format")
+    return [found] if found else None
+
+
+def write_ndjson_log(path: Path, corpus: Corpus, megabytes: float) -> int:
+    """Write the corpus's dicts as NDJSON to *path*, repeated until it is *megabytes* long.
+
+    Returns the number of bytes written (whole lines, so a little over the size).
+    """
+    block = b"".join(orjson.dumps(d) + b"\n" for d in corpus.dicts)
+    want = int(megabytes * 1_000_000)
+    written = 0
+    with path.open("wb") as out:
+        while written < want:
+            chunk = block if want - written >= len(block) else _whole_lines(block, want - written)
+            out.write(chunk)
+            written += len(chunk)
+    return written
+
+
+def _whole_lines(block: bytes, size: int) -> bytes:
+    end = block.find(b"\n", size)
+    return block if end < 0 else block[: end + 1]
+
+
+def _maxrss_mb(rusage: Any) -> float:
+    # ru_maxrss is in kilobytes on Linux, in bytes on macOS.
+    scale = 1024 * 1024 if sys.platform == "darwin" else 1024
+    return float(rusage.ru_maxrss) / scale
+
+
+def bench_cli(rows: dict[str, Row], corpus: Corpus, megabytes: float) -> None:
+    """The CLI row: render a generated NDJSON log to /dev/null; peak RSS and MB/s."""
+    row = rows["cli_ndjson"]
+    command = _cli_command()
+    if command is None:
+        row.skip("the ai-infra-format CLI (ai_infra_formatters.cli) is not installed")
+        return
+    with tempfile.TemporaryDirectory(prefix="ai-infra-bench-") as tmp:
+        log = Path(tmp) / "run.ndjson"
+        size = write_ndjson_log(log, corpus, megabytes)
+        err_path = Path(tmp) / "stderr.txt"
+        with open(os.devnull, "wb") as devnull, err_path.open("wb") as err:
+            start = time.perf_counter()
+            proc = subprocess.Popen(
+                [*command, "--format", "plain", "--no-color", str(log)], stdout=devnull, stderr=err
+            )
+            _, status, rusage = os.wait4(proc.pid, 0)
+            elapsed = time.perf_counter() - start
+            proc.returncode = os.waitstatus_to_exitcode(status)
+        stderr = err_path.read_text("utf-8", "replace").strip()
+    peak = _maxrss_mb(rusage)
+    lines = corpus_lines_in(size, corpus)
+    row.detail = {
+        "log_bytes": size,
+        "log_mb": round(size / 1e6, 2),
+        "lines": lines,
+        "seconds": round(elapsed, 3),
+        "mb_per_s": round(size / 1e6 / elapsed, 2),
+        "events_per_s": round(lines / elapsed),
+        "peak_rss_mb": round(peak, 1),
+        "returncode": proc.returncode,
+    }
+    if proc.returncode != 0:
+        row.status = "error"
+        row.value = peak
+        row.note = f"exit status {proc.returncode}: {stderr.splitlines()[-1] if stderr else ''}"
+        row.detail["stderr"] = stderr[-4000:]
+        return
+    row.judge(peak, note=f"{row.detail['mb_per_s']} MB/s")
+
+
+def corpus_lines_in(size: int, corpus: Corpus) -> int:
+    """How many NDJSON lines :func:`write_ndjson_log` wrote for a log of *size* bytes."""
+    lengths = [len(orjson.dumps(d)) + 1 for d in corpus.dicts]
+    block = sum(lengths)
+    full, rest = divmod(size, block)
+    lines = full * len(lengths)
+    for n in lengths:
+        if rest <= 0:
+            break
+        rest -= n
+        lines += 1
+    return lines
+
+
+# -- profiling --------------------------------------------------------------------
+
+PROFILE_TARGETS: Final = {
+    "json_objects": "json_objects",
+    "json_dicts": "json_dicts",
+    "json_dicts_stdlib": "json_dicts",
+    "json_dicts_orjson": "json_dicts",
+    "console_plain": "console_plain",
+    "console_plain_naive": "console_plain",
+    "console_plain_fstring": "console_plain",
+    "console_rich": "console_rich",
+    "console_rich_naive": "console_rich",
+    "executor_pipeline": "executor_pipeline",
+}
+
+
+def profile(target: str, corpus: Corpus, top: int) -> str:
+    """cProfile one pass of the measured side of *target* over the corpus; the top functions.
+
+    Args:
+        target: a key of :data:`PROFILE_TARGETS` (a row id or the name of what it measures).
+        corpus: the events.
+        top: how many functions to list (by own time).
+    """
+    plain, rich = console_formatters()
+    cases: dict[str, Case] = {
+        "json_objects": (JsonFormatter().format, corpus.objects),
+        "json_dicts": (JsonFormatter().format, corpus.dicts),
+        "console_plain": (plain.format, corpus.objects),
+        "console_rich": (rich.format, corpus.objects),
+    }
+    pipeline = pipeline_cases(corpus)
+    if pipeline is not None:
+        cases["executor_pipeline"] = pipeline[0]
+    name = PROFILE_TARGETS.get(target)
+    if name is None or name not in cases:
+        raise SystemExit(f"cannot profile {target!r}; choose one of {', '.join(cases)}")
+    fn, items = cases[name]
+    one_pass(fn, items)
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for item in items:
+        fn(item)
+    profiler.disable()
+    out = io.StringIO()
+    stats = pstats.Stats(profiler, stream=out)
+    stats.sort_stats("tottime").print_stats(top)
+    return f"profile of {name} over {len(items)} events\n{out.getvalue()}"
+
+
+# -- report ------------------------------------------------------------------------
+
+
+def _shown(row: Row) -> str:
+    if row.value is None:
+        return "-"
+    if row.unit == "MB":
+        return f"{row.value:.1f} MB"
+    return f"{row.value:.2f}x"
+
+
+def render_table(rows: Iterable[Row]) -> str:
+    """The result table: figure, baseline, measured value, target, result."""
+    header = ("figure", "baseline", "measured", "target", "result")
+    lines = [
+        (
+            row.figure,
+            row.baseline,
+            _shown(row),
+            f"{row.op} {row.target:g}{' MB' if row.unit == 'MB' else 'x'}",
+            row.status.upper() + (f"  ({row.note})" if row.note else ""),
+        )
+        for row in rows
+    ]
+    widths = [max(len(h), *(len(line[i]) for line in lines)) for i, h in enumerate(header[:4])]
+    out = []
+    for cells in (header, (*("-" * w for w in widths), "------"), *lines):
+        out.append(
+            "  ".join(c.ljust(w) for c, w in zip(cells[:4], widths, strict=True)) + "  " + cells[4]
+        )
+    return "\n".join(out)
+
+
+def failing(rows: Iterable[Row]) -> list[Row]:
+    """The selected rows that make an enforced run fail: missed, broken or not measured."""
+    return [row for row in rows if row.selected and row.status != "pass"]
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    """The command line (see the module docstring)."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument(
+        "--smoke",
+        action="store_true",
+        help="tiny corpus, few rounds, 2 MB log; targets reported, not enforced",
+    )
+    parser.add_argument(
+        "--events", type=int, default=None, help="corpus size (default 20000; 300 with --smoke)"
+    )
+    parser.add_argument("--seed", type=int, default=20240501, help="corpus seed")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=None,
+        help="interleaved passes per in-process case (default 7; 2 with --smoke)",
+    )
+    parser.add_argument(
+        "--import-reps",
+        type=int,
+        default=None,
+        help="processes per import-cost command (default 40; 4 with --smoke)",
+    )
+    parser.add_argument(
+        "--log-mb",
+        type=float,
+        default=None,
+        help="size of the generated NDJSON log in MB (default 200; 2 with --smoke)",
+    )
+    parser.add_argument(
+        "--only",
+        default=None,
+        help="comma-separated row ids (or prefixes) to run; others are skipped",
+    )
+    parser.add_argument(
+        "--bench-events",
+        action="store_true",
+        help="build the corpus from bench/corpus.py's dataclasses even when "
+        "ai_infra_executor is importable",
+    )
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="JSON result file")
+    enforce = parser.add_mutually_exclusive_group()
+    enforce.add_argument(
+        "--enforce",
+        dest="enforce",
+        action="store_true",
+        default=None,
+        help="exit 1 when a target is missed (the default without --smoke)",
+    )
+    enforce.add_argument(
+        "--no-enforce",
+        dest="enforce",
+        action="store_false",
+        help="report missed targets but exit 0",
+    )
+    parser.add_argument(
+        "--profile",
+        metavar="ROW",
+        default=None,
+        help="cProfile the measured side of a row (a row id) and exit",
+    )
+    parser.add_argument("--profile-top", type=int, default=30, help="functions to list")
+    args = parser.parse_args(argv)
+    smoke = args.smoke
+    defaults = {
+        "events": (300, 20_000),
+        "rounds": (2, 7),
+        "import_reps": (4, 40),
+        "log_mb": (2.0, 200.0),
+    }  # (with --smoke, without)
+    for name, (small, full) in defaults.items():
+        if getattr(args, name) is None:
+            setattr(args, name, small if smoke else full)
+    if args.enforce is None:
+        args.enforce = not smoke
+    for name in ("events", "rounds", "import_reps"):
+        if getattr(args, name) < 1:
+            parser.error(f"--{name.replace('_', '-')} must be at least 1")
+    if args.log_mb <= 0:
+        parser.error("--log-mb must be positive")
+    return args
+
+
+def _selected(only: str | None, row_ids: Iterable[str]) -> set[str]:
+    ids = list(row_ids)
+    if only is None:
+        return set(ids)
+    wanted = [w.strip() for w in only.split(",") if w.strip()]
+    chosen = {i for i in ids if any(i == w or i.startswith(w) for w in wanted)}
+    if not chosen:
+        raise SystemExit(f"--only {only!r} matches no row; rows: {', '.join(ids)}")
+    return chosen
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the benchmark; the exit status (0 ok, 1 a target missed when enforced)."""
+    args = parse_args(argv)
+    corpus = build_corpus(args.events, args.seed, use_executor=not args.bench_events)
+    if args.profile is not None:
+        print(profile(args.profile, corpus, args.profile_top))
+        return 0
+    rows = make_rows()
+    selected = _selected(args.only, rows)
+    started = time.perf_counter()
+    groups: list[tuple[tuple[str, ...], Callable[[], None]]] = [
+        (("json_objects", "json_dicts_stdlib", "json_dicts_orjson"),
+         lambda: bench_json(rows, corpus, args.rounds)),
+        (("console_plain_naive", "console_plain_fstring", "console_rich_naive"),
+         lambda: bench_console(rows, corpus, args.rounds)),
+        (("executor_pipeline",), lambda: bench_pipeline(rows, corpus, args.rounds)),
+        (("import_formatters", "import_executor"), lambda: bench_imports(rows, args.import_reps)),
+        (("cli_ndjson",), lambda: bench_cli(rows, corpus, args.log_mb)),
+    ]  # fmt: skip
+    for ids, run in groups:
+        if not selected.intersection(ids):
+            continue
+        try:
+            run()
+        except Exception as exc:
+            for row_id in ids:
+                rows[row_id].status = "error"
+                rows[row_id].note = f"{type(exc).__name__}: {exc}"
+                rows[row_id].detail = {"traceback": traceback.format_exc()}
+    for row_id in list(rows):
+        if row_id not in selected:
+            rows[row_id] = make_rows()[row_id]
+            rows[row_id].skip("not selected (--only)")
+            rows[row_id].selected = False
+
+    bad = failing(rows.values())
+    ok = not bad
+    result = {
+        "schema": RESULT_SCHEMA_VERSION,
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "python": platform.python_version(),
+        "implementation": platform.python_implementation(),
+        "platform": platform.platform(),
+        "cpus": os.cpu_count(),
+        "smoke": args.smoke,
+        "enforced": args.enforce,
+        "seconds": round(time.perf_counter() - started, 1),
+        "settings": {
+            "events": args.events,
+            "seed": args.seed,
+            "rounds": args.rounds,
+            "import_reps": args.import_reps,
+            "log_mb": args.log_mb,
+        },
+        "corpus": {
+            "events": len(corpus.specs),
+            "event_classes": corpus.source,
+            "mix": corpus.mix(),
+        },
+        "rows": [asdict(row) for row in rows.values()],
+        "passed": ok,
+    }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", "utf-8")
+
+    print(f"ai-infra benchmark: {len(corpus.specs)} events ({corpus.source}), "
+          f"Python {platform.python_version()}, {result['seconds']}s"
+          f"{', smoke run' if args.smoke else ''}")  # fmt: skip
+    print(render_table(rows.values()))
+    print(f"results: {args.out}")
+    if ok:
+        print("all targets met")
+        return 0
+    summary = ", ".join(f"{row.id} ({row.status})" for row in bad)
+    if args.enforce:
+        print(f"TARGETS MISSED: {summary}")
+        return 1
+    print(f"not all targets met (not enforced): {summary}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
