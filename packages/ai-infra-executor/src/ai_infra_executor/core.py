@@ -116,15 +116,18 @@ class StreamEvent:
         ``tool_end`` whose result is structured carries it as
         ``"structured_result"`` together with ``"result_structured": True``.
         """
-        out: dict[str, Any] = {"type": self.type}
-        if self.result is not None:
-            if self.type == "tool_end" and self.result_structured:
-                out["structured_result"] = self.result
+        # Read through __dict__: this runs once per streamed token, so it is kept lean.
+        attrs = self.__dict__
+        out: dict[str, Any] = {"type": attrs["type"]}
+        result = attrs["result"]
+        if result is not None:
+            if attrs["result_structured"] and attrs["type"] == "tool_end":
+                out["structured_result"] = result
                 out["result_structured"] = True
             else:
-                out["result"] = self.result
+                out["result"] = result
         for name in WIRE_FIELDS:
-            value = getattr(self, name)
+            value = attrs[name]
             if value is not None:
                 out[name] = value
         return out

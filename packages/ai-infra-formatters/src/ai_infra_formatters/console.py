@@ -22,7 +22,7 @@ from rich.style import Style
 from rich.text import Text
 from rich.theme import Theme
 
-from ai_infra_formatters.events import event_to_dict
+from ai_infra_formatters.events import event_view
 from ai_infra_formatters.formats import OutputFormat
 from ai_infra_formatters.json_format import JsonFormatter
 from ai_infra_formatters.layouts import (
@@ -32,7 +32,11 @@ from ai_infra_formatters.layouts import (
     TextOptions,
     render_event,
 )
-from ai_infra_formatters.text_safety import DEFAULT_MAX_LENGTH, DEFAULT_TRUNCATION_MARKER
+from ai_infra_formatters.text_safety import (
+    DEFAULT_MAX_LENGTH,
+    DEFAULT_TRUNCATION_MARKER,
+    safe_text,
+)
 from ai_infra_formatters.theme import resolve_styles
 from ai_infra_formatters.visibility import filter_fields, parse_visibility, should_emit_event
 
@@ -45,6 +49,10 @@ _COLOR_SYSTEMS: Final[Mapping[str, ColorSystem]] = {
     "windows": ColorSystem.WINDOWS,
 }
 _NO_CODES: Final = ("", "")
+# Enum members as plain names: attribute access on an Enum class is slow on 3.11.
+_JSON: Final = OutputFormat.JSON
+_MINIMAL: Final = OutputFormat.MINIMAL
+_RICH: Final = OutputFormat.RICH
 _DETAIL_INDENT: Final = "    "
 
 
@@ -129,13 +137,14 @@ class ConsoleFormatter:
             name: _style_codes(self._for_terminal(style), self._color_system)
             for name, style in self._styles.items()
         }
+        self._token_codes = self._codes.get("ai_infra.token", _NO_CODES)
         self._panel_console: Console | None = None
         self._json: JsonFormatter | None = None
 
     @property
     def inline_tokens(self) -> bool:
         """Whether tokens are written inline (every layout but JSON)."""
-        return self.layout is not OutputFormat.JSON
+        return self.layout is not _JSON
 
     @property
     def color_system(self) -> str | None:
@@ -153,23 +162,51 @@ class ConsoleFormatter:
 
     # -- public API ---------------------------------------------------------
 
-    def format(self, event: Any) -> str:
-        """*event* in this formatter's layout; ``""`` when there is nothing to show."""
-        if self.layout is OutputFormat.JSON:
+    def format(self, event: Any, layout: OutputFormat | None = None) -> str:
+        """*event* in this formatter's layout; ``""`` when there is nothing to show.
+
+        *layout* renders in another layout instead, with the same settings
+        (:meth:`format_plain`, :meth:`format_rich`, :meth:`format_minimal` and
+        :meth:`format_json` are shorthands for it).
+        """
+        if layout is None:
+            layout = self.layout
+        etype, fields = event_view(event)
+        if etype == "token" and layout is not _JSON:
+            # The hot path of a token stream: tokens show at every visibility and
+            # have no field to hide, so no filtering and no layout machinery.
+            if layout is _MINIMAL:
+                return ""
+            content = fields.get("content")
+            if type(content) is str:
+                before, after = self._token_codes
+                text = safe_text(content)
+                return f"{before}{text}{after}" if before and text else text
+        elif layout is _MINIMAL and etype not in MINIMAL_EVENT_TYPES:
+            return ""
+        elif layout is _JSON:
             return self.format_json(event)
-        return self._format(event, self.layout)
+        if self.visibility is not None:
+            if not should_emit_event(etype, self.visibility):
+                return ""
+            fields = filter_fields(dict(fields), self.visibility)
+        rendering = render_event(etype, fields, self._options, detail=layout is _RICH)
+        line = self._join(rendering.headline)
+        if layout is _RICH:
+            return self._with_details(line, etype, rendering)
+        return line
 
     def format_plain(self, event: Any) -> str:
         """*event* in the plain layout, whatever this formatter's layout is."""
-        return self._format(event, OutputFormat.PLAIN)
+        return self.format(event, OutputFormat.PLAIN)
 
     def format_rich(self, event: Any) -> str:
         """*event* in the rich layout (detail rows, error panels)."""
-        return self._format(event, OutputFormat.RICH)
+        return self.format(event, OutputFormat.RICH)
 
     def format_minimal(self, event: Any) -> str:
         """*event* in the minimal layout (``""`` for the types it leaves out)."""
-        return self._format(event, OutputFormat.MINIMAL)
+        return self.format(event, OutputFormat.MINIMAL)
 
     def format_json(self, event: Any) -> str:
         """*event* as one NDJSON line, by :class:`JsonFormatter`."""
@@ -179,30 +216,13 @@ class ConsoleFormatter:
 
     # -- rendering ----------------------------------------------------------
 
-    def _format(self, event: Any, layout: OutputFormat) -> str:
-        fields = event_to_dict(event)
-        etype: str = fields["type"]
-        if self.visibility is not None:
-            if not should_emit_event(etype, self.visibility):
-                return ""
-            fields = filter_fields(fields, self.visibility)
-        if layout is OutputFormat.MINIMAL and etype not in MINIMAL_EVENT_TYPES:
-            return ""
-        rendering = render_event(etype, fields, self._options, detail=layout is OutputFormat.RICH)
-        line = self._join(rendering.headline)
-        if layout is OutputFormat.RICH:
-            return self._with_details(line, etype, rendering)
-        return line
-
     def _join(self, parts: list[Part]) -> str:
         codes = self._codes
-        out = []
+        painted = []
         for text, style in parts:
-            if not text:
-                continue
             before, after = codes.get(style, _NO_CODES)
-            out.append(f"{before}{text}{after}" if before else text)
-        return "".join(out)
+            painted.append(f"{before}{text}{after}" if before else text)
+        return " ".join(painted)
 
     def _with_details(self, line: str, etype: str, rendering: Rendering) -> str:
         lines = [line]

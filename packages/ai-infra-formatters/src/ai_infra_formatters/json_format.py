@@ -11,13 +11,10 @@ goes through :func:`to_jsonable`, a slower walk that always succeeds.
 
 from __future__ import annotations
 
-import dataclasses
-import json
-import re
+import os
+import sys
 from collections.abc import Mapping
-from decimal import Decimal
 from enum import Enum
-from pathlib import PurePath
 from typing import Any, Final
 
 import orjson
@@ -31,7 +28,7 @@ __all__ = ["JsonFormatter", "dumps_event", "json_default", "to_jsonable"]
 MAX_DEPTH: Final = 128
 _INT64_MIN: Final = -(2**63)
 _UINT64_MAX: Final = 2**64 - 1
-_SURROGATE: Final = re.compile("[\\ud800-\\udfff]")
+_SURROGATES: Final = range(0xD800, 0xE000)
 
 
 def json_default(value: Any) -> Any:
@@ -41,11 +38,13 @@ def json_default(value: Any) -> Any:
             return _sorted_if_possible(value)
         if isinstance(value, (bytes, bytearray, memoryview)):
             return bytes(value).decode("utf-8", "backslashreplace")
-        if isinstance(value, Decimal):
-            return str(value)
         if isinstance(value, BaseException):
             return f"{type(value).__name__}: {value}"
-        if isinstance(value, PurePath):
+        if isinstance(value, os.PathLike):
+            return os.fspath(value)
+        # A Decimal exists only where its module was imported: no import needed here.
+        decimal = sys.modules.get("decimal")
+        if decimal is not None and isinstance(value, decimal.Decimal):
             return str(value)
         if isinstance(value, Mapping):
             return dict(value)
@@ -82,9 +81,7 @@ def _walk(value: Any, depth: int, active: set[int]) -> Any:
         return _walk(value.value, depth, active)
     if depth <= 0:
         return "<max depth>"
-    is_container = isinstance(value, (dict, list, tuple, Mapping)) or dataclasses.is_dataclass(
-        value
-    )
+    is_container = isinstance(value, (dict, list, tuple, Mapping)) or _is_dataclass_instance(value)
     if is_container:
         key = id(value)
         if key in active:
@@ -105,7 +102,9 @@ def _walk(value: Any, depth: int, active: set[int]) -> Any:
 def _walk_container(value: Any, depth: int, active: set[int]) -> Any:
     if isinstance(value, (list, tuple)):
         return [_walk(item, depth, active) for item in value]
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+    if _is_dataclass_instance(value):
+        import dataclasses
+
         items: Any = ((f.name, getattr(value, f.name, None)) for f in dataclasses.fields(value))
     else:
         try:
@@ -141,8 +140,12 @@ def _clean_str(text: str) -> str:
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
-        return _SURROGATE.sub("\ufffd", text)
+        return "".join("\ufffd" if ord(ch) in _SURROGATES else ch for ch in text)
     return text
+
+
+def _is_dataclass_instance(value: Any) -> bool:
+    return not isinstance(value, type) and hasattr(type(value), "__dataclass_fields__")
 
 
 def _sorted_if_possible(values: set[Any] | frozenset[Any]) -> list[Any]:
@@ -200,6 +203,7 @@ class JsonFormatter:
         if indent == 2:
             option |= orjson.OPT_INDENT_2
         self._option = option
+        self._direct = visibility is None and (indent is None or indent == 2)
 
     def to_dict(self, event: Any) -> dict[str, Any] | None:
         """The dict that would be serialised for *event*, or ``None`` if it is not shown."""
@@ -212,18 +216,24 @@ class JsonFormatter:
 
     def format_bytes(self, event: Any) -> bytes:
         """*event* as UTF-8 JSON bytes (no trailing newline); ``b""`` if not shown."""
+        if self._direct:  # the hot path: compact, nothing filtered
+            return dumps_event(event_to_dict(event), self._option)
         fields = self.to_dict(event)
         if fields is None:
             return b""
         data = dumps_event(fields, self._option)
         if self.indent is None or self.indent == 2:
             return data
+        import json
+
         return json.dumps(
             json.loads(data), indent=self.indent, ensure_ascii=False, sort_keys=self.sort_keys
         ).encode("utf-8")
 
     def format(self, event: Any) -> str:
         """*event* as one JSON object (no trailing newline); ``""`` if not shown."""
+        if self._direct:  # the hot path: compact, nothing filtered
+            return dumps_event(event_to_dict(event), self._option).decode("utf-8")
         return self.format_bytes(event).decode("utf-8")
 
     def format_sse(self, event: Any, *, event_name: str | None = None) -> str:

@@ -14,7 +14,6 @@ Three layouts read the same :class:`Rendering`:
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Mapping
 from enum import Enum
 from typing import Any, Final, NamedTuple
@@ -32,7 +31,8 @@ __all__ = [
     "render_event",
 ]
 
-#: ``(text, style name)``; the text is already safe for a terminal.
+#: ``(text, style name)``; the text is already safe for a terminal. A headline's
+#: parts are shown separated by single spaces.
 Part = tuple[str, str]
 
 
@@ -45,7 +45,7 @@ class TextOptions(NamedTuple):
 
 
 class Rendering(NamedTuple):
-    """One event, laid out. ``headline`` is empty only for a token with no content."""
+    """One event, laid out: the headline's parts are joined by single spaces."""
 
     headline: list[Part]
     details: list[tuple[str, str]]
@@ -97,17 +97,20 @@ MINIMAL_EVENT_TYPES: Final[frozenset[str]] = frozenset(
 )
 
 _PANEL_TYPES: Final = frozenset({"error", "node_error", "task_failed"})
+_TOOL_TYPES: Final = frozenset({"tool_start", "tool_end"})
+_STYLE_NAMES: Final[Mapping[str, str]] = {etype: f"ai_infra.{etype}" for etype in SYMBOLS}
 
 
 def format_duration(ms: Any) -> str | None:
     """``234ms``, ``1.23s`` or ``2m 03.4s`` for a millisecond count; ``None`` if not a number."""
-    if isinstance(ms, bool) or not isinstance(ms, (int, float)):
-        return None
-    try:
-        ms = float(ms)
-    except OverflowError:  # an int too big for a float
-        return None
-    if math.isnan(ms) or ms < 0:
+    if type(ms) is not float:
+        if isinstance(ms, bool) or not isinstance(ms, (int, float)):
+            return None
+        try:
+            ms = float(ms)
+        except OverflowError:  # an int too big for a float
+            return None
+    if not ms >= 0:  # negative or NaN
         return None
     if ms < 1000:
         return f"{ms:.0f}ms"
@@ -136,8 +139,14 @@ def _str(value: Any) -> str:
 
 def _text(value: Any, opts: TextOptions) -> str:
     """One value as a single safe, truncated line."""
-    if not isinstance(value, str):
-        value = dumps_event(value).decode("utf-8") if value is not None else ""
+    if type(value) is str:
+        limit = opts.max_value_length
+        if value.isprintable() and (not limit or len(value) <= limit):
+            return value  # the common case: nothing to escape, nothing to cut
+    elif value is None:
+        value = ""
+    else:
+        value = _str(value)
     return truncate(safe_line(value), opts.max_value_length, opts.truncation_marker)
 
 
@@ -273,7 +282,9 @@ def _details(etype: str, f: Mapping[str, Any], opts: TextOptions) -> list[tuple[
     for key in _DETAIL_KEYS.get(etype, _DEFAULT_DETAIL_KEYS):
         value = f.get(key)
         if value is not None and value not in ({}, ""):
-            rows.append((key, _text(value, opts)))
+            # A dataclass event read in place names its structured result as to_dict() does.
+            structured = key == "result" and f.get("result_structured") is True
+            rows.append(("structured_result" if structured else key, _text(value, opts)))
     if etype == "todo" and isinstance(f.get("todo_items"), list):
         for item in f["todo_items"]:
             if isinstance(item, Mapping):
@@ -290,6 +301,8 @@ _PATH_SEP: Final = " \u203a "  # a single right-pointing angle quotation mark
 def _node_label(f: Mapping[str, Any]) -> str | None:
     node = f.get("node_name")
     namespace = f.get("namespace")
+    if namespace is None and type(node) is str:
+        return node or None  # the common case
     if isinstance(namespace, (list, tuple)) and namespace:
         path = _PATH_SEP.join(_str(p).split(":", 1)[0] for p in namespace)
         node = f"{path}{_PATH_SEP}{_str(node)}" if node else path
@@ -310,7 +323,6 @@ def render_event(etype: str, f: Mapping[str, Any], opts: TextOptions, *, detail:
         style = f"ai_infra.{etype}" if etype in SYMBOLS else "ai_infra.unknown"
         headline: list[Part] = [
             (SYMBOLS.get(etype, UNKNOWN_SYMBOL) or UNKNOWN_SYMBOL, style),
-            (" ", ""),
             (f"<unreadable {safe_line(etype)} event>", style),
         ]
         return Rendering(headline, [], None)
@@ -325,33 +337,36 @@ def _render_event(
             content = "" if content is None else _text(content, opts)
         return Rendering([(safe_text(content), "ai_infra.token")], [], None)
 
-    style = f"ai_infra.{etype}" if etype in SYMBOLS else "ai_infra.unknown"
-    headline: list[Part] = [(SYMBOLS.get(etype, UNKNOWN_SYMBOL), style), (" ", "")]
+    symbol = SYMBOLS.get(etype)
+    style = _STYLE_NAMES[etype] if symbol is not None else "ai_infra.unknown"
+    headline: list[Part] = [(symbol or UNKNOWN_SYMBOL, style)]
     node = _node_label(f)
     if node is not None:
-        headline += [(f"[{_text(node, opts)}]", "ai_infra.node"), (" ", "")]
+        headline.append((f"[{_text(node, opts)}]", "ai_infra.node"))
 
     body_fn = _BODIES.get(etype)
     body = body_fn(f) if body_fn is not None else None
     if body is None:
         body = _generic_body(etype, f)
-    if etype in ("tool_start", "tool_end") and body == f.get("tool"):
+    if etype in _TOOL_TYPES and body == f.get("tool"):
         headline.append((_text(body, opts), "ai_infra.tool"))
     else:
-        headline.append((_text(body, opts), style))
+        text = _text(body, opts)
+        if etype == "node_error" and f.get("error") is not None and f.get("message"):
+            text = f"{text}: {_text(f['error'], opts)}"
+        headline.append((text, style))
         tool = f.get("tool")
-        if tool is not None and etype not in ("tool_start", "tool_end"):
-            headline += [(" ", ""), (f"({_text(tool, opts)})", "ai_infra.tool")]
-    if etype == "node_error" and f.get("error") is not None and f.get("message"):
-        headline += [(": ", style), (_text(f["error"], opts), style)]
+        if tool is not None and etype not in _TOOL_TYPES:
+            headline.append((f"({_text(tool, opts)})", "ai_infra.tool"))
 
     if opts.show_timing:
         took = f.get("duration_ms")
         if took is None:
             took = f.get("latency_ms")
-        shown = format_duration(took)
-        if shown is not None:
-            headline += [(" ", ""), (f"({shown})", "ai_infra.timing")]
+        if took is not None:
+            shown = format_duration(took)
+            if shown is not None:
+                headline.append((f"({shown})", "ai_infra.timing"))
 
     if not detail:
         return Rendering(headline, [], None)

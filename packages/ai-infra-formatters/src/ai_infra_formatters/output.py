@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import sys
 import threading
-import weakref
 from typing import Any, TextIO
 
 from ai_infra_formatters.events import event_type_of
@@ -64,15 +63,19 @@ class EventWriter:
         self.stream = stream
         self._lock = threading.Lock()
         self._line_open = False
-        self._formatters: dict[tuple[OutputFormat, bool], StreamFormatter] = {}
+        self._formatters: dict[tuple[OutputFormat | str, bool], StreamFormatter] = {}
 
     def formatter_for(self, format: OutputFormat | str, colors_enabled: bool) -> StreamFormatter:
         """A formatter for this stream, made once per (format, colours)."""
-        key = (OutputFormat.parse(format), colors_enabled)
-        formatter = self._formatters.get(key)
+        # OutputFormat is a str enum: "json" and OutputFormat.JSON are one key.
+        formatter = self._formatters.get((format, colors_enabled))
         if formatter is None:
-            formatter = get_formatter(key[0], colors_enabled, stream=self.stream)
-            self._formatters[key] = formatter
+            fmt = OutputFormat.parse(format)
+            formatter = self._formatters.get((fmt, colors_enabled))
+            if formatter is None:
+                formatter = get_formatter(fmt, colors_enabled, stream=self.stream)
+                self._formatters[(fmt, colors_enabled)] = formatter
+            self._formatters[(format, colors_enabled)] = formatter
         return formatter
 
     def write(self, event: Any, formatter: StreamFormatter) -> None:
@@ -103,22 +106,25 @@ class EventWriter:
                 self._line_open = False
 
 
-_writers: weakref.WeakKeyDictionary[Any, EventWriter] = weakref.WeakKeyDictionary()
-_writers_by_id: dict[int, EventWriter] = {}
+# The writers of the streams stream_to_console() was last given, by id(stream). A
+# writer holds its stream (and its formatters hold consoles on it), so the table
+# is bounded rather than weak: the oldest entries go when it is full.
+_MAX_WRITERS = 64
+_writers: dict[int, EventWriter] = {}
 _writers_lock = threading.Lock()
 
 
 def writer_for(stream: TextIO) -> EventWriter:
     """The shared :class:`EventWriter` of *stream* (one per stream object)."""
+    writer = _writers.get(id(stream))
+    if writer is not None and writer.stream is stream:
+        return writer
     with _writers_lock:
-        try:
-            writer = _writers.get(stream)
-            if writer is None:
-                writer = _writers[stream] = EventWriter(stream)
-        except TypeError:  # not weak-referenceable
-            writer = _writers_by_id.get(id(stream))
-            if writer is None or writer.stream is not stream:
-                writer = _writers_by_id[id(stream)] = EventWriter(stream)
+        writer = _writers.get(id(stream))
+        if writer is None or writer.stream is not stream:
+            while len(_writers) >= _MAX_WRITERS:
+                del _writers[next(iter(_writers))]
+            writer = _writers[id(stream)] = EventWriter(stream)
         return writer
 
 
