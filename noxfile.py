@@ -102,7 +102,7 @@ def tests_executor(session: nox.Session) -> None:
     """ai-infra-executor's tests against its built wheel and the sibling formatter wheel."""
     formatters = build_wheel(session, FORMATTERS)
     executor = build_wheel(session, EXECUTOR)
-    session.install(str(executor), str(formatters), *TEST_DEPS)
+    session.install(f"{executor}[langgraph]", str(formatters), *TEST_DEPS)
     run_pytest(session, EXECUTOR / "tests")
 
 
@@ -162,7 +162,7 @@ def lint(session: nox.Session) -> None:
         "-e",
         str(FORMATTERS),
         "-e",
-        str(EXECUTOR),
+        f"{EXECUTOR}[langgraph]",
     )
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
@@ -179,10 +179,11 @@ def lint(session: nox.Session) -> None:
 @nox.session(python=LINT_PYTHON)
 def demo(session: nox.Session) -> None:
     """Install the built wheels and run the demo (pass a format: ``nox -s demo -- rich``)."""
-    wheel = build_wheel(session, FORMATTERS)
-    session.install(str(wheel))
+    formatters = build_wheel(session, FORMATTERS)
+    executor = build_wheel(session, EXECUTOR)
+    session.install(f"{executor}[langgraph]", str(formatters))
     fmt = session.posargs[0] if session.posargs else "rich"
-    session.run("ai-infra-format", "--demo", "--format", fmt)
+    session.run("ai-infra-executor", "demo", "--format", fmt, "--approve")
 
 
 @nox.session(python=LINT_PYTHON)

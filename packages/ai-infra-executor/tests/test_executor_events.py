@@ -43,13 +43,17 @@ def test_executor_event_type_lists_core_then_executor_types():
     assert len(typing.get_args(ExecutorEventType)) == 25
 
 
-def test_is_a_core_stream_event_with_six_more_fields():
+def test_is_a_core_stream_event_with_seven_more_fields():
     assert issubclass(ExecutorStreamEvent, StreamEvent)
     core = [f.name for f in dataclasses.fields(StreamEvent)]
     names = [f.name for f in dataclasses.fields(ExecutorStreamEvent)]
-    assert names == [*core, "node_name", "task", "state_snapshot", "duration_ms", "message", "data"]
+    assert names == [
+        *core,
+        *("node_name", "task", "state_snapshot", "duration_ms", "message", "data", "namespace"),
+    ]
     event = ExecutorStreamEvent("node_start")
     assert (event.node_name, event.task, event.state_snapshot, event.duration_ms) == (None,) * 4
+    assert event.namespace is None
     assert (event.message, event.data) == ("", {})
 
 
@@ -321,8 +325,10 @@ _dicts = st.dictionaries(st.text(max_size=10), _values, max_size=4)
     data=_dicts,
     duration_ms=st.none() | st.floats(0, 1e9),
     timestamp=st.floats(0, 4e9),
+    namespace=st.none() | st.lists(st.text(min_size=1, max_size=12), min_size=1, max_size=3),
 )
 def test_to_dict_from_dict_round_trip_property(
+    namespace,
     etype,
     content,
     arguments,
@@ -345,6 +351,7 @@ def test_to_dict_from_dict_round_trip_property(
         data=data,
         duration_ms=duration_ms,
         timestamp=timestamp,
+        namespace=namespace,
     )
     back = ExecutorStreamEvent.from_dict(event.to_dict())
     assert back.to_dict() == event.to_dict()

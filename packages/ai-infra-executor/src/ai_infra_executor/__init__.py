@@ -5,10 +5,16 @@
 'Starting task [2/5]: Add auth'
 
 Events are printed (terminal or NDJSON) by ai-infra-formatters. Importing this
-package imports neither Rich nor LangGraph.
+package imports neither Rich nor LangGraph: the LangGraph wrapper
+(``StreamingExecutor``, ``StreamingExecutorMixin``, ``TaskNodes``; needs the
+``langgraph`` extra) and the Rich live view (``LiveProgressView``) load on first
+use.
 """
 
 from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 from ai_infra_executor.__about__ import __version__
 from ai_infra_executor.agent import stream_agent
@@ -45,15 +51,23 @@ from ai_infra_executor.events import (
 )
 from ai_infra_executor.output import get_formatter, stream_to_console
 
+if TYPE_CHECKING:
+    from ai_infra_executor.graph import StreamingExecutor, StreamingExecutorMixin, TaskNodes
+    from ai_infra_executor.live import LiveProgressView
+
 __all__ = [
     "CoreEventType",
     "ExecutorEventType",
     "ExecutorStreamConfig",
     "ExecutorStreamEvent",
+    "LiveProgressView",
     "StreamConfig",
     "StreamEvent",
     "StreamEventType",
     "StreamingConfig",
+    "StreamingExecutor",
+    "StreamingExecutorMixin",
+    "TaskNodes",
     "__version__",
     "create_interrupt_event",
     "create_node_end_event",
@@ -77,3 +91,25 @@ __all__ = [
     "stream_to_console",
     "task_to_dict",
 ]
+
+#: Names loaded on first use, and the module each comes from.
+_LAZY: dict[str, str] = {
+    "StreamingExecutor": "ai_infra_executor.graph",
+    "StreamingExecutorMixin": "ai_infra_executor.graph",
+    "TaskNodes": "ai_infra_executor.graph",
+    "LiveProgressView": "ai_infra_executor.live",
+}
+
+
+def __getattr__(name: str) -> Any:
+    # PEP 562: LangGraph and Rich load only when their names are asked for.
+    module_name = _LAZY.get(name)
+    if module_name is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module_name), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))

@@ -12,27 +12,13 @@ from __future__ import annotations
 import contextlib
 import inspect
 from collections.abc import AsyncIterator
-from typing import Any, Final
+from typing import Any
 
 from ai_infra_executor.config import ExecutorStreamConfig
 from ai_infra_executor.core import filter_event_for_visibility, should_emit_event
 from ai_infra_executor.events import ExecutorStreamEvent, from_core_event
 
 __all__ = ["stream_agent"]
-
-_THINKING_TYPES: Final = frozenset({"thinking", "reasoning"})
-_TOOL_TYPES: Final = frozenset({"tool_start", "tool_end"})
-
-
-def _wanted(event_type: str, config: ExecutorStreamConfig) -> bool:
-    """Whether *config* forwards events of *event_type* (before visibility rules)."""
-    if event_type == "token":
-        return config.stream_tokens
-    if event_type in _THINKING_TYPES:
-        return config.show_llm_thinking
-    if event_type in _TOOL_TYPES:
-        return config.show_llm_tools
-    return True
 
 
 def _describe(exc: BaseException) -> str:
@@ -127,7 +113,7 @@ async def stream_agent(
             except Exception as exc:
                 yield _error_event(f"Agent stream failed: {_describe(exc)}", node_name, exc)
                 return
-            if _wanted(event.type, cfg) and should_emit_event(event.type, visibility):
+            if cfg.forwards_llm_event(event.type) and should_emit_event(event.type, visibility):
                 yield filter_event_for_visibility(event, visibility)
     finally:
         await _close(iterator)

@@ -8,13 +8,17 @@ the name older code imports.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal, TextIO
+from typing import Final, Literal, TextIO
 
 from ai_infra_executor.core import StreamConfig
 from ai_infra_formatters.formats import OutputFormat
 from ai_infra_formatters.visibility import parse_visibility
 
 __all__ = ["ExecutorStreamConfig", "StreamingConfig"]
+
+
+_THINKING_TYPES: Final = frozenset({"thinking", "reasoning"})
+_TOOL_TYPES: Final = frozenset({"tool_start", "tool_end"})
 
 
 @dataclass
@@ -66,6 +70,20 @@ class ExecutorStreamConfig(StreamConfig):
     def __post_init__(self) -> None:
         self.output_format = OutputFormat.parse(self.output_format)
         self.token_visibility = parse_visibility(self.token_visibility)
+
+    def forwards_llm_event(self, event_type: str) -> bool:
+        """Whether an agent's event of *event_type* is forwarded (before visibility rules).
+
+        Tokens follow ``stream_tokens``, thinking and reasoning ``show_llm_thinking``,
+        tool events ``show_llm_tools``; every other type is forwarded.
+        """
+        if event_type == "token":
+            return self.stream_tokens
+        if event_type in _THINKING_TYPES:
+            return self.show_llm_thinking
+        if event_type in _TOOL_TYPES:
+            return self.show_llm_tools
+        return True
 
     @classmethod
     def verbose(cls) -> ExecutorStreamConfig:

@@ -1,11 +1,11 @@
 """Executor events: the core :class:`StreamEvent` plus where in the run it happened.
 
 An :class:`ExecutorStreamEvent` is a core event (every core field, the same
-``to_dict()`` wire form) with six more fields: ``node_name``, ``task``,
-``state_snapshot``, ``duration_ms``, ``message`` and ``data``. Its ``type`` is one
-of the twelve core types (an agent's token, tool call, ... forwarded while a node
-runs keeps its core type) or one of the thirteen executor lifecycle types of
-:class:`StreamEventType`.
+``to_dict()`` wire form) with seven more fields: ``node_name``, ``task``,
+``state_snapshot``, ``duration_ms``, ``message``, ``data`` and ``namespace``.
+Its ``type`` is one of the twelve core types (an agent's token, tool call, ...
+forwarded while a node runs keeps its core type) or one of the thirteen executor
+lifecycle types of :class:`StreamEventType`.
 
 Code written for the old ``ai_infra.executor.streaming`` keeps working::
 
@@ -93,6 +93,7 @@ EXECUTOR_FIELDS: Final[tuple[str, ...]] = (
     "duration_ms",
     "message",
     "data",
+    "namespace",
 )
 
 _EXECUTOR_TYPES: Final = frozenset(EXECUTOR_EVENT_TYPES)
@@ -137,6 +138,9 @@ class ExecutorStreamEvent(StreamEvent):
         duration_ms: how long the node, task or run took.
         message: one line for a human reader.
         data: anything else the event type carries (counts, decisions, ...).
+        namespace: for an event from inside a LangGraph subgraph, the path to it
+            through the graph: one segment per enclosing node (LangGraph's
+            ``"node:task_id"`` form); ``None`` for the top-level graph.
 
     Every other argument is the core field of the same name. All but *type* are
     keyword-only.
@@ -154,6 +158,7 @@ class ExecutorStreamEvent(StreamEvent):
     duration_ms: float | None = None
     message: str = ""
     data: dict[str, Any] = field(default_factory=dict)
+    namespace: list[str] | None = None
 
     def __init__(
         self,
@@ -182,6 +187,7 @@ class ExecutorStreamEvent(StreamEvent):
         duration_ms: float | None = None,
         message: str = "",
         data: dict[str, Any] | None = None,
+        namespace: list[str] | tuple[str, ...] | None = None,
         event_type: StreamEventType | str | None = None,
     ) -> None:
         if type is None and event_type is None:
@@ -217,6 +223,7 @@ class ExecutorStreamEvent(StreamEvent):
         self.duration_ms = duration_ms
         self.message = message
         self.data = data if data is not None else {}
+        self.namespace = [str(part) for part in namespace] if namespace else None
 
     @property
     def event_type(self) -> StreamEventType | str:
@@ -294,8 +301,8 @@ class ExecutorStreamEvent(StreamEvent):
                 real ``ai_infra.llm.streaming.StreamEvent``, any object with the
                 same attributes, or the dict one of them gave from ``to_dict()``.
             executor_fields: ``node_name``, ``task``, ``state_snapshot``,
-                ``duration_ms``, ``message`` or ``data``; they replace what *event*
-                carried.
+                ``duration_ms``, ``message``, ``data`` or ``namespace``; they
+                replace what *event* carried.
 
         The core fields and the timestamp are kept as they are.
 
@@ -312,8 +319,13 @@ class ExecutorStreamEvent(StreamEvent):
             wrapped = cls.from_dict(event)
         else:
             wrapped = cls.from_dict(_attributes(event))
-        for name, value in executor_fields.items():
-            setattr(wrapped, name, {} if name == "data" and value is None else value)
+        for name, given in executor_fields.items():
+            value = given
+            if name == "data" and given is None:
+                value = {}
+            elif name == "namespace":
+                value = [str(part) for part in given] if given else None
+            setattr(wrapped, name, value)
         return wrapped
 
     def __repr__(self) -> str:

@@ -5,7 +5,9 @@ names from here. Events, config and builders come from this package; the
 formatters come from ai-infra-formatters. The Rich-backed console formatters
 (``PlainFormatter``, ``MinimalFormatter``, ``RichFormatter``,
 ``ConsoleFormatter``) load on first use, so importing this module never imports
-Rich.
+Rich; so do the LangGraph wrapper (``StreamingExecutor``,
+``StreamingExecutorMixin``; needs the ``langgraph`` extra), which never imports
+LangGraph before it is asked for.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ from ai_infra_formatters.json_format import JsonFormatter
 from ai_infra_formatters.protocol import StreamFormatter
 
 if TYPE_CHECKING:
+    from ai_infra_executor.graph import StreamingExecutor, StreamingExecutorMixin
     from ai_infra_formatters.console import (
         ConsoleFormatter,
         MinimalFormatter,
@@ -64,6 +67,8 @@ __all__ = [
     "StreamEventType",
     "StreamFormatter",
     "StreamingConfig",
+    "StreamingExecutor",
+    "StreamingExecutorMixin",
     "create_interrupt_event",
     "create_node_end_event",
     "create_node_error_event",
@@ -86,18 +91,24 @@ __all__ = [
 _CONSOLE_NAMES = frozenset(
     {"ConsoleFormatter", "MinimalFormatter", "PlainFormatter", "RichFormatter"}
 )
+_GRAPH_NAMES = frozenset({"StreamingExecutor", "StreamingExecutorMixin"})
 
 
 def __getattr__(name: str) -> Any:
-    # PEP 562: the Rich-backed formatters load on first use.
+    # PEP 562: the Rich-backed formatters and the LangGraph wrapper load on first use.
     if name in _CONSOLE_NAMES:
         from ai_infra_formatters import console
 
         value = getattr(console, name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    elif name in _GRAPH_NAMES:
+        from ai_infra_executor import graph
+
+        value = getattr(graph, name)
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value
+    return value
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | _CONSOLE_NAMES)
+    return sorted(set(globals()) | _CONSOLE_NAMES | _GRAPH_NAMES)

@@ -1,0 +1,202 @@
+"""`ai-infra-executor`: the command line (``python -m ai_infra_executor`` too).
+
+Usage::
+
+    ai-infra-executor demo                       # the bundled roadmap, rich live view
+    ai-infra-executor demo --format json         # the same run as NDJSON
+    ai-infra-executor demo --fail-task 3         # task 3's tests fail
+    ai-infra-executor demo --interrupt           # ask before each checkpoint
+    ai-infra-executor demo --interrupt --approve # ... and answer yes without asking
+
+The demo runs a real LangGraph graph (see :mod:`ai_infra_executor.demo.graph`)
+whose agent is a scripted LangChain chat model: no network, no API key. When
+``--interrupt`` asks for approval and stdin is not a terminal, the demo never
+waits: it approves and says so on stderr.
+
+Exit status: 0 when the run ended (also when a task failed: that is part of the
+demo), 1 when the run raised, 2 for a usage error or a roadmap that cannot be
+read or holds no task, 130 when interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Final, NoReturn
+
+from ai_infra_executor.__about__ import __version__
+from ai_infra_executor.config import ExecutorStreamConfig
+from ai_infra_formatters.formats import OutputFormat
+
+__all__ = ["EXIT_ERROR", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_USAGE", "build_parser", "main"]
+
+PROG: Final = "ai-infra-executor"
+EXIT_OK: Final = 0
+EXIT_ERROR: Final = 1
+EXIT_USAGE: Final = 2
+EXIT_INTERRUPTED: Final = 130
+
+_FORMATS: Final = ("plain", "rich", "minimal", "json")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``ai-infra-executor``."""
+    parser = argparse.ArgumentParser(
+        prog=PROG, description="Executor stream events: run the LangGraph demo."
+    )
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    demo = commands.add_parser(
+        "demo",
+        help="run a real LangGraph executor over a bundled roadmap (no LLM, no network)",
+        description="Run a real LangGraph executor graph over a roadmap; the agent is a "
+        "scripted LangChain chat model that streams tokens and calls tools.",
+    )
+    demo.add_argument(
+        "--format",
+        choices=_FORMATS,
+        default="rich",
+        help="output: rich (live progress view in a terminal), plain, minimal, json (NDJSON)",
+    )
+    demo.add_argument(
+        "--roadmap",
+        metavar="FILE",
+        type=Path,
+        help="a roadmap of '- [ ] title (file, ...)' lines (default: the bundled one)",
+    )
+    demo.add_argument(
+        "--fail-task", metavar="N", type=int, help="make the tests of task N (1-based) fail"
+    )
+    demo.add_argument(
+        "--interrupt",
+        action="store_true",
+        help="ask for approval (LangGraph interrupt) before each task is checkpointed",
+    )
+    demo.add_argument(
+        "--approve", action="store_true", help="approve every --interrupt question without asking"
+    )
+    demo.add_argument(
+        "--latency-scale",
+        metavar="X",
+        type=float,
+        default=1.0,
+        help="multiply the scripted token, tool and test delays (0: no delays)",
+    )
+    return parser
+
+
+def demo_config(output_format: OutputFormat) -> ExecutorStreamConfig:
+    """The streaming settings the demo uses for *output_format*."""
+    if output_format is OutputFormat.JSON:
+        return ExecutorStreamConfig.json_output()
+    if output_format is OutputFormat.MINIMAL:
+        return ExecutorStreamConfig.minimal()
+    return ExecutorStreamConfig(
+        output_format=output_format,
+        stream_tokens=True,
+        # The live view shows the node itself; as lines, nodes would drown the tasks.
+        show_node_transitions=output_format is OutputFormat.RICH,
+    )
+
+
+def _decide(value: Any, approve: bool) -> str:
+    """The answer to an approval question: asked on the terminal, else ``approve``."""
+    from ai_infra_executor.demo.graph import question_of
+
+    question = question_of(value)
+    if approve:
+        print(f"{question} approved (--approve)", file=sys.stderr)
+        return "approve"
+    if not sys.stdin.isatty():
+        print(f"{question} approved (stdin is not a terminal)", file=sys.stderr)
+        return "approve"
+    print(f"{question} [Y/n] ", end="", file=sys.stderr, flush=True)
+    try:
+        answer = input()
+    except EOFError:
+        answer = ""
+    return "approve" if answer.strip().lower() in ("", "y", "yes") else answer.strip() or "reject"
+
+
+async def run_demo(args: argparse.Namespace) -> int:
+    """Run the demo as *args* (from :func:`build_parser`) say; return the exit status."""
+    from langgraph.types import Command
+
+    from ai_infra_executor.demo import bundled_roadmap
+    from ai_infra_executor.demo.graph import build_demo_graph, initial_state
+    from ai_infra_executor.graph import StreamingExecutor
+    from ai_infra_executor.live import LiveProgressView
+
+    try:
+        state = initial_state(args.roadmap if args.roadmap is not None else bundled_roadmap())
+    except OSError as exc:
+        _usage_error(f"cannot read the roadmap: {exc}")
+    if not state["todos"]:
+        _usage_error(f"no '- [ ] task' line in the roadmap {state['roadmap_path']}")
+
+    output_format = OutputFormat.parse(args.format)
+    config = demo_config(output_format)
+    config.output_stream = sys.stdout
+    graph = build_demo_graph(
+        fail_task=args.fail_task,
+        interrupt_before_checkpoint=args.interrupt,
+        latency_scale=max(args.latency_scale, 0.0),
+    )
+    executor = StreamingExecutor(
+        graph,
+        streaming_config=config,
+        subgraphs=True,
+        progress_events=output_format is not OutputFormat.RICH,
+    )
+    run_config: dict[str, Any] = {
+        "configurable": {"thread_id": "demo"},
+        "recursion_limit": 10 + 8 * len(state["todos"]),
+    }
+    view = LiveProgressView(
+        config=config, live=None if output_format is OutputFormat.RICH else False
+    )
+    graph_input: Any = state
+    with view:
+        while True:
+            question: Any = None
+            asked = False
+            async for event in executor.astream_events(graph_input, run_config):
+                view.handle(event)
+                if event.type == "interrupt":
+                    asked, question = True, event.data.get("value")
+            if not asked:
+                return EXIT_OK
+            view.stop()
+            decision = _decide(question, args.approve)
+            view.start()
+            graph_input = Command(resume=decision)
+
+
+def _usage_error(message: str) -> NoReturn:
+    print(f"{PROG}: error: {message}", file=sys.stderr)
+    raise SystemExit(EXIT_USAGE)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line with *argv* (default: ``sys.argv[1:]``); return the exit status."""
+    args = build_parser().parse_args(argv)
+    if args.fail_task is not None and args.fail_task < 1:
+        _usage_error("--fail-task must be 1 or more")
+    try:
+        return asyncio.run(run_demo(args))
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except ImportError as exc:
+        print(
+            f"{PROG}: error: the demo needs LangGraph: "
+            f'pip install "ai-infra-executor[langgraph]" ({exc})',
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    except Exception as exc:
+        print(f"{PROG}: error: the run failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return EXIT_ERROR
