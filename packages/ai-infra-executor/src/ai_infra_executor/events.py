@@ -16,6 +16,8 @@ Code written for the old ``ai_infra.executor.streaming`` keeps working::
 
 from __future__ import annotations
 
+import math
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -97,6 +99,39 @@ EXECUTOR_FIELDS: Final[tuple[str, ...]] = (
 )
 
 _EXECUTOR_TYPES: Final = frozenset(EXECUTOR_EVENT_TYPES)
+_EXECUTOR_FIELD_NAMES: Final = frozenset(EXECUTOR_FIELDS)
+# Executor field values to_dict() leaves out, besides None.
+_UNSET_VALUES: Final[tuple[str, dict[str, Any]]] = ("", {})
+# What a core event, wrapped, carries in the executor fields.
+_UNSET_EXECUTOR_FIELDS: Final[Mapping[str, Any]] = {
+    "node_name": None,
+    "task": None,
+    "state_snapshot": None,
+    "duration_ms": None,
+    "message": "",
+    "namespace": None,
+}
+# [(whole second, its ISO text)]: the last second iso_utc() formatted. One tuple,
+# replaced whole, so threads never see a second paired with another's text.
+_ISO_SECOND: Final[list[tuple[int, str]]] = [(-1, "")]
+
+
+def iso_utc(timestamp: float) -> str:
+    """Unix seconds as ISO-8601 UTC text, exactly as
+    ``datetime.fromtimestamp(timestamp, UTC).isoformat()`` gives it, faster: the
+    date and time of day are formatted once per second."""
+    if not timestamp >= 0:  # before 1970, or not a number: the general way
+        return datetime.fromtimestamp(timestamp, UTC).isoformat()
+    second = math.floor(timestamp)
+    micros = round((timestamp - second) * 1_000_000)  # half-even, as datetime rounds
+    if micros >= 1_000_000:
+        second += 1
+        micros -= 1_000_000
+    cached = _ISO_SECOND[0]
+    if cached[0] != second:
+        cached = (second, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second)))
+        _ISO_SECOND[0] = cached
+    return f"{cached[1]}.{micros:06d}+00:00" if micros else f"{cached[1]}+00:00"
 
 
 def _type_name(value: Any) -> str:
@@ -241,7 +276,7 @@ class ExecutorStreamEvent(StreamEvent):
     @property
     def iso_timestamp(self) -> str:
         """:attr:`timestamp` as an ISO-8601 UTC string (``2025-01-31T12:00:00.5+00:00``)."""
-        return datetime.fromtimestamp(self.timestamp, UTC).isoformat()
+        return iso_utc(self.timestamp)
 
     def to_dict(self) -> dict[str, Any]:
         """The core wire form plus what older consumers read.
@@ -253,12 +288,13 @@ class ExecutorStreamEvent(StreamEvent):
         ISO-8601 UTC string.
         """
         out = super().to_dict()
+        attrs = self.__dict__
         for name in EXECUTOR_FIELDS:
-            value = getattr(self, name)
-            if value is not None and value not in ("", {}):
+            value = attrs[name]
+            if value is not None and value not in _UNSET_VALUES:
                 out[name] = value
-        out["event_type"] = self.type
-        out["timestamp"] = self.iso_timestamp
+        out["event_type"] = attrs["type"]
+        out["timestamp"] = iso_utc(attrs["timestamp"])
         return out
 
     @classmethod
@@ -309,13 +345,27 @@ class ExecutorStreamEvent(StreamEvent):
         Raises:
             TypeError: an unknown keyword, or *event* carries no type.
         """
-        unknown = sorted(set(executor_fields) - set(EXECUTOR_FIELDS))
-        if unknown:
+        if not executor_fields.keys() <= _EXECUTOR_FIELD_NAMES:
+            unknown = sorted(set(executor_fields) - _EXECUTOR_FIELD_NAMES)
             raise TypeError(
                 f"unknown executor field(s) {', '.join(unknown)}; "
                 f"choose from {', '.join(EXECUTOR_FIELDS)}"
             )
-        if isinstance(event, Mapping):
+        source = type(event)
+        if cls is ExecutorStreamEvent and (source is StreamEvent or source is ExecutorStreamEvent):
+            # This package's own events: copy the fields, no dict round trip (the
+            # common case, once per token an agent streams).
+            wrapped = cls.__new__(cls)
+            if source is StreamEvent:
+                fields = event.__dict__ | _UNSET_EXECUTOR_FIELDS
+                fields["data"] = {}
+            else:
+                fields = event.__dict__.copy()
+            kind = fields["type"]
+            if type(kind) is not str or not kind:
+                fields["type"] = _type_name(kind)
+            wrapped.__dict__ = fields
+        elif isinstance(event, Mapping):
             wrapped = cls.from_dict(event)
         else:
             wrapped = cls.from_dict(_attributes(event))

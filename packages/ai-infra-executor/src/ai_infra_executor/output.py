@@ -22,6 +22,8 @@ __all__ = ["get_formatter", "stream_to_console"]
 
 
 def _config_of(config: ExecutorStreamConfig | OutputFormat | str | None) -> ExecutorStreamConfig:
+    if type(config) is ExecutorStreamConfig:
+        return config
     if config is None:
         return ExecutorStreamConfig()
     if isinstance(config, (OutputFormat, str)):
@@ -43,6 +45,27 @@ def _build(
 
 # One formatter per (settings, stream), so printing an event does not build a console.
 _cached_build = lru_cache(maxsize=32)(_build)
+
+# The last (config, settings, stream, formatter) stream_to_console() used: a run
+# prints every event with one config, which spares it the cache lookup. One tuple,
+# replaced whole, so threads never see a formatter paired with other settings.
+_last_used: list[tuple[object, tuple[object, ...], object, StreamFormatter | None]] = [
+    (None, (), None, None)
+]
+
+
+def _formatter_for(cfg: ExecutorStreamConfig, stream: TextIO) -> StreamFormatter:
+    settings = (cfg.output_format, cfg.colors_enabled, cfg.show_timing, cfg.token_visibility)
+    config, last_settings, last_stream, formatter = _last_used[0]
+    same = config is cfg and last_stream is stream and last_settings == settings
+    if same and formatter is not None:
+        return formatter
+    try:
+        formatter = _cached_build(*settings, stream)
+    except TypeError:  # an unhashable stream: no caching
+        return _build(*settings, stream)
+    _last_used[0] = (cfg, settings, stream, formatter)
+    return formatter
 
 
 def get_formatter(
@@ -84,9 +107,5 @@ def stream_to_console(
         return
     stream = cfg.output_stream if cfg.output_stream is not None else sys.stdout
     if formatter is None:
-        settings = (cfg.output_format, cfg.colors_enabled, cfg.show_timing, cfg.token_visibility)
-        try:
-            formatter = _cached_build(*settings, stream)
-        except TypeError:  # an unhashable stream: no caching
-            formatter = _build(*settings, stream)
+        formatter = _formatter_for(cfg, stream)
     _formatters.stream_to_console(event, formatter=formatter, stream=stream)
