@@ -26,7 +26,8 @@ import pytest
 
 from ai_infra_formatters import __version__
 from ai_infra_formatters.cli import InvalidLineError, parse_event_line
-from ai_infra_formatters.output import EventWriter, get_formatter
+from ai_infra_formatters.output import get_formatter
+from ai_infra_formatters.writer import EventWriter
 
 MODULE_CMD = (sys.executable, "-m", "ai_infra_formatters")
 ESC = b"\x1b"

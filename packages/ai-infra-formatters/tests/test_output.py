@@ -19,7 +19,7 @@ from ai_infra_formatters import (
     get_formatter,
     stream_to_console,
 )
-from ai_infra_formatters.output import writer_for
+from ai_infra_formatters.writer import writer_for
 
 PARAGRAPH = (
     "Streaming output must survive intact.\tTabs stay tabs,\n"

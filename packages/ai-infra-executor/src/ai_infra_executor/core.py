@@ -211,8 +211,6 @@ def filter_event_for_visibility(event: _Event, visibility: str) -> _Event:
     an unknown level (as in ai-infra). Returns the same instance when nothing is
     cleared, else a copy made by :func:`dataclasses.replace`.
     """
-    if visibility not in _visibility.VISIBILITY_LEVELS:
-        return event
     names = {_FIELD_OF_KEY.get(key, key) for key in _visibility.hidden_fields(visibility)}
     changes: dict[str, Any] = {
         name: None for name in sorted(names) if getattr(event, name, None) is not None

@@ -35,8 +35,8 @@ from ai_infra_formatters.console import ConsoleFormatter
 from ai_infra_formatters.events import event_to_dict
 from ai_infra_formatters.formats import OutputFormat
 from ai_infra_formatters.json_format import JsonFormatter
-from ai_infra_formatters.output import EventWriter
 from ai_infra_formatters.protocol import StreamFormatter
+from ai_infra_formatters.writer import EventWriter
 
 __all__ = ["LiveProgressView"]
 

@@ -21,9 +21,10 @@ from ai_infra_formatters.event_types import (
 from ai_infra_formatters.events import event_to_dict
 from ai_infra_formatters.formats import OutputFormat
 from ai_infra_formatters.json_format import JsonFormatter
-from ai_infra_formatters.output import EventWriter, get_formatter, stream_to_console
+from ai_infra_formatters.output import get_formatter, stream_to_console
 from ai_infra_formatters.protocol import StreamFormatter
 from ai_infra_formatters.visibility import Visibility, filter_fields, should_emit_event
+from ai_infra_formatters.writer import EventWriter, StreamClosedError, StreamWriteError
 
 if TYPE_CHECKING:
     from ai_infra_formatters.console import (
@@ -44,7 +45,9 @@ __all__ = [
     "OutputFormat",
     "PlainFormatter",
     "RichFormatter",
+    "StreamClosedError",
     "StreamFormatter",
+    "StreamWriteError",
     "Visibility",
     "__version__",
     "event_to_dict",

@@ -13,8 +13,9 @@ stream is shown as it arrives. Output goes through
 every other event on a line of its own.
 
 Exit status: 0 on success (also when the reader of stdout goes away early, as
-``| head`` does), 1 for a malformed input line, 2 for a usage error or a FILE
-that cannot be opened, 130 when interrupted.
+``| head`` does), 1 for a malformed input line or output that cannot be written
+(a full disk), 2 for a usage error or a FILE that cannot be opened, 130 when
+interrupted.
 
 Importing this module does not import Rich; only a console format does.
 """
@@ -35,9 +36,10 @@ import orjson
 
 from ai_infra_formatters.__about__ import __version__
 from ai_infra_formatters.formats import OutputFormat
-from ai_infra_formatters.output import EventWriter, get_formatter
+from ai_infra_formatters.output import get_formatter
 from ai_infra_formatters.protocol import StreamFormatter
 from ai_infra_formatters.visibility import VISIBILITY_LEVELS
+from ai_infra_formatters.writer import EventWriter, StreamWriteError
 
 __all__ = [
     "DEMO_LOG",
@@ -45,6 +47,7 @@ __all__ = [
     "EXIT_INVALID_INPUT",
     "EXIT_OK",
     "EXIT_USAGE",
+    "EXIT_WRITE_FAILED",
     "InvalidLineError",
     "build_parser",
     "default_format",
@@ -57,6 +60,8 @@ PROG: Final = "ai-infra-format"
 
 EXIT_OK: Final = 0
 EXIT_INVALID_INPUT: Final = 1
+#: stdout cannot be written (a full disk, an I/O error); the reason goes to stderr.
+EXIT_WRITE_FAILED: Final = 1
 EXIT_USAGE: Final = 2
 EXIT_INTERRUPTED: Final = 130
 
@@ -104,7 +109,8 @@ examples:
 
 exit status:
   0    success (also when stdout is closed early, e.g. by `| head`)
-  1    a malformed input line (all lines before it are printed first)
+  1    a malformed input line (all lines before it are printed first),
+       or stdout cannot be written (a full disk; the reason goes to stderr)
   2    usage error, or FILE cannot be opened
   130  interrupted (Ctrl-C)
 """
@@ -380,6 +386,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         # The reader of stdout went away (`| head`): nothing left to do.
         _silence_stdout()
         return EXIT_OK
+    except StreamWriteError as exc:
+        # A full disk or an I/O error: say so once and stop. What stdout still
+        # buffers cannot be written either; discard it rather than fail at exit.
+        _silence_stdout()
+        with contextlib.suppress(OSError, ValueError):
+            _warn(exc.strerror or str(exc))
+        return EXIT_WRITE_FAILED
     except KeyboardInterrupt:
         try:
             sys.stdout.flush()

@@ -28,7 +28,6 @@ __all__ = ["JsonFormatter", "dumps_event", "json_default", "to_jsonable"]
 MAX_DEPTH: Final = 128
 _INT64_MIN: Final = -(2**63)
 _UINT64_MAX: Final = 2**64 - 1
-_SURROGATES: Final = range(0xD800, 0xE000)
 
 
 def json_default(value: Any) -> Any:
@@ -140,7 +139,9 @@ def _clean_str(text: str) -> str:
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
-        return "".join("\ufffd" if ord(ch) in _SURROGATES else ch for ch in text)
+        import re  # only here: the JSON path does not pay for importing re
+
+        return re.sub("[\ud800-\udfff]", "\ufffd", text)
     return text
 
 

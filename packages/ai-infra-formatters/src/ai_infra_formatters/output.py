@@ -1,20 +1,21 @@
 """`get_formatter` and `stream_to_console`: pick a formatter, write events to a stream.
 
 Importing this module does not import Rich; only asking for a console format does.
+Writing goes through :class:`~ai_infra_formatters.writer.EventWriter`, whose module
+documents what happens when a stream fails (a reader gone, a full disk).
 """
 
 from __future__ import annotations
 
 import sys
-import threading
 from typing import Any, TextIO
 
-from ai_infra_formatters.events import event_type_of
 from ai_infra_formatters.formats import OutputFormat
 from ai_infra_formatters.json_format import JsonFormatter
 from ai_infra_formatters.protocol import StreamFormatter
+from ai_infra_formatters.writer import writer_for
 
-__all__ = ["EventWriter", "get_formatter", "stream_to_console", "writer_for"]
+__all__ = ["get_formatter", "stream_to_console"]
 
 
 def get_formatter(
@@ -46,88 +47,6 @@ def get_formatter(
     )
 
 
-def _inline_tokens(formatter: StreamFormatter) -> bool:
-    return bool(getattr(formatter, "inline_tokens", True))
-
-
-class EventWriter:
-    """Writes formatted events to one text stream, safe to share between threads.
-
-    Tokens are written inline and flushed at once; every other event goes on a
-    line of its own, after a newline that closes any line tokens left open. One
-    event's text is written under a lock, so concurrent producers never
-    interleave inside a line.
-    """
-
-    def __init__(self, stream: TextIO) -> None:
-        self.stream = stream
-        self._lock = threading.Lock()
-        self._line_open = False
-        self._formatters: dict[tuple[OutputFormat | str, bool], StreamFormatter] = {}
-
-    def formatter_for(self, format: OutputFormat | str, colors_enabled: bool) -> StreamFormatter:
-        """A formatter for this stream, made once per (format, colours)."""
-        # OutputFormat is a str enum: "json" and OutputFormat.JSON are one key.
-        formatter = self._formatters.get((format, colors_enabled))
-        if formatter is None:
-            fmt = OutputFormat.parse(format)
-            formatter = self._formatters.get((fmt, colors_enabled))
-            if formatter is None:
-                formatter = get_formatter(fmt, colors_enabled, stream=self.stream)
-                self._formatters[(fmt, colors_enabled)] = formatter
-            self._formatters[(format, colors_enabled)] = formatter
-        return formatter
-
-    def write(self, event: Any, formatter: StreamFormatter) -> None:
-        """Format *event* with *formatter* and write it."""
-        text = formatter.format(event)
-        inline = _inline_tokens(formatter) and event_type_of(event) == "token"
-        with self._lock:
-            if inline:
-                if text:
-                    self.stream.write(text)
-                    self.stream.flush()
-                    self._line_open = not text.endswith("\n")
-                return
-            if not text:
-                return
-            if self._line_open:
-                text = "\n" + text
-                self._line_open = False
-            self.stream.write(text + "\n")
-            self.stream.flush()
-
-    def end_line(self) -> None:
-        """Close a line that tokens left open (call when a stream of tokens ends)."""
-        with self._lock:
-            if self._line_open:
-                self.stream.write("\n")
-                self.stream.flush()
-                self._line_open = False
-
-
-# The writers of the streams stream_to_console() was last given, by id(stream). A
-# writer holds its stream (and its formatters hold consoles on it), so the table
-# is bounded rather than weak: the oldest entries go when it is full.
-_MAX_WRITERS = 64
-_writers: dict[int, EventWriter] = {}
-_writers_lock = threading.Lock()
-
-
-def writer_for(stream: TextIO) -> EventWriter:
-    """The shared :class:`EventWriter` of *stream* (one per stream object)."""
-    writer = _writers.get(id(stream))
-    if writer is not None and writer.stream is stream:
-        return writer
-    with _writers_lock:
-        writer = _writers.get(id(stream))
-        if writer is None or writer.stream is not stream:
-            while len(_writers) >= _MAX_WRITERS:
-                del _writers[next(iter(_writers))]
-            writer = _writers[id(stream)] = EventWriter(stream)
-        return writer
-
-
 def stream_to_console(
     event: Any,
     format: OutputFormat | str = OutputFormat.PLAIN,
@@ -140,7 +59,24 @@ def stream_to_console(
     Tokens are written inline and flushed so a reader sees them arrive; any other
     event starts on a fresh line. *formatter* overrides *format* and
     *colors_enabled*. The formatter made for a (stream, format, colours) is
-    reused across calls.
+    reused across calls, and all calls for one stream share one
+    :class:`EventWriter` (see :func:`writer_for`), so producers in many threads
+    or tasks never interleave inside a line.
+
+    Args:
+        event: the event, in any shape :func:`~ai_infra_formatters.events.event_to_dict`
+            accepts.
+        format: the layout (``plain``, ``rich``, ``minimal`` or ``json``).
+        formatter: a formatter to use instead of one made for *format*.
+        stream: where to write (default: the current ``sys.stdout``).
+        colors_enabled: ``False`` emits no escape codes whatever the terminal.
+
+    Raises:
+        StreamClosedError: the reader of *stream* went away (``| head -1``); raised
+            once, later events for that stream are dropped quietly. See
+            :mod:`ai_infra_formatters.writer` for the recipe that exits with status 0.
+        StreamWriteError: writing failed with another ``OSError`` (a full disk);
+            later calls for that stream raise it again without writing.
     """
     target = stream if stream is not None else sys.stdout
     writer = writer_for(target)

@@ -86,8 +86,9 @@ def should_emit_event(event_type: str, visibility: str) -> bool:
 
 
 def hidden_fields(visibility: str) -> frozenset[str]:
-    """The field names stripped from events at *visibility*."""
-    return _STRIPPED.get(visibility, _STRIPPED["standard"])
+    """The field names stripped from events at *visibility* (none for an unknown
+    level, as upstream's ``filter_event_for_visibility`` keeps every field then)."""
+    return _STRIPPED.get(visibility, frozenset())
 
 
 def filter_fields(fields: dict[str, Any], visibility: str) -> dict[str, Any]:
