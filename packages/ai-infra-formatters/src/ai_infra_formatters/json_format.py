@@ -24,6 +24,9 @@ from ai_infra_formatters.visibility import filter_fields, parse_visibility, shou
 
 __all__ = ["JsonFormatter", "dumps_event", "json_default", "to_jsonable"]
 
+# What orjson raises for a value it cannot encode (a cycle, a big int, a surrogate...).
+_ENCODE_ERRORS: Final = (TypeError, orjson.JSONEncodeError, RecursionError)
+
 #: How deep :func:`to_jsonable` descends before it replaces a value by a marker.
 MAX_DEPTH: Final = 128
 _INT64_MIN: Final = -(2**63)
@@ -164,7 +167,7 @@ def dumps_event(fields: Any, option: int = 0) -> bytes:
     """Serialise an event's wire-form dict with orjson, falling back to :func:`to_jsonable`."""
     try:
         return orjson.dumps(fields, default=json_default, option=option)
-    except (TypeError, orjson.JSONEncodeError, RecursionError):
+    except _ENCODE_ERRORS:
         return orjson.dumps(to_jsonable(fields), default=json_default, option=option)
 
 
@@ -233,7 +236,17 @@ class JsonFormatter:
 
     def format(self, event: Any) -> str:
         """*event* as one JSON object (no trailing newline); ``""`` if not shown."""
-        if self._direct:  # the hot path: compact, nothing filtered
+        if self._direct:  # compact, nothing filtered
+            if type(event) is dict:
+                # The hottest path (a web client fed event dicts): straight to orjson.
+                kind = event.get("type")
+                if type(kind) is str and kind:
+                    try:
+                        return orjson.dumps(
+                            event, default=json_default, option=self._option
+                        ).decode()
+                    except _ENCODE_ERRORS:
+                        pass
             return dumps_event(event_to_dict(event), self._option).decode("utf-8")
         return self.format_bytes(event).decode("utf-8")
 
