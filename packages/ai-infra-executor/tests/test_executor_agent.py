@@ -158,7 +158,7 @@ async def test_an_agent_failing_to_start_gives_one_error_event():
     assert events[0].error == "Agent stream failed to start: ConnectionError: no network"
 
 
-async def test_something_that_is_not_an_event_ends_the_stream_with_an_error():
+async def test_something_that_is_not_an_event_gives_an_error_event():
     events = await _collect(ScriptedAgent([StreamEvent(type="done"), 42]), "p")
     assert [e.type for e in events] == ["done", "error"]
     assert "TypeError" in (events[1].error or "")

@@ -310,9 +310,19 @@ def test_visibility_hides_the_same_events_everywhere(
     assert json_shown == (visibility is None or should_emit_event(etype, visibility))
 
 
+# Bidirectional controls are made visible on purpose (text_safety), so a token
+# stream that must come back unchanged leaves them out, with C0/C1 and surrogates.
+_BIDI_CONTROLS = "".join(
+    chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F, 0x061C)
+)
+
+
 @given(
     st.lists(
-        st.text(st.characters(exclude_categories=("Cc", "Cs")) | st.sampled_from("\n\t")),
+        st.text(
+            st.characters(exclude_categories=("Cc", "Cs"), exclude_characters=_BIDI_CONTROLS)
+            | st.sampled_from("\n\t")
+        ),
         max_size=20,
     ),
     st.integers(min_value=1, max_value=300),

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import contextlib
 import inspect
-from collections.abc import AsyncIterator
-from typing import Any
+from collections.abc import AsyncGenerator
+from typing import Any, Final
 
 from ai_infra_executor.config import ExecutorStreamConfig
 from ai_infra_executor.core import filter_event_for_visibility, should_emit_event
@@ -30,6 +30,24 @@ def _error_event(
     text: str, node_name: str, exc: BaseException | None = None
 ) -> ExecutorStreamEvent:
     data = {"error_type": type(exc).__name__} if exc is not None else None
+    return ExecutorStreamEvent("error", error=text, node_name=node_name, data=data)
+
+
+#: The error of an agent whose stream ended without a single event.
+_EMPTY: Final = "Agent stream ended without any event: the agent produced no output"
+#: At most this many characters of the reason an item was refused.
+_REASON_LIMIT: Final = 200
+
+
+def _skipped_event(item: Any, exc: Exception, node_name: str) -> ExecutorStreamEvent:
+    """The ``error`` event for an *item* of the agent's stream that is not an event."""
+    kind = type(item).__name__
+    reason = _describe(exc)
+    if len(reason) > _REASON_LIMIT:
+        reason = reason[: _REASON_LIMIT - 1] + "\u2026"
+    what = "None" if item is None else f"a {kind}"
+    text = f"Agent stream item skipped: {what} is not a stream event ({reason})"
+    data = {"error_type": type(exc).__name__, "skipped_item": kind}
     return ExecutorStreamEvent("error", error=text, node_name=node_name, data=data)
 
 
@@ -67,7 +85,7 @@ async def stream_agent(
     prompt: Any,
     config: ExecutorStreamConfig | None = None,
     node_name: str = "execute_task",
-) -> AsyncIterator[ExecutorStreamEvent]:
+) -> AsyncGenerator[ExecutorStreamEvent, None]:
     """Run *agent* on *prompt* and yield its stream events as executor events.
 
     Args:
@@ -84,10 +102,26 @@ async def stream_agent(
 
     Yields:
         One :class:`ExecutorStreamEvent` per forwarded event, keeping its core type
-        and timestamp. With no agent, an agent without ``astream`` or an empty
-        prompt, a single ``error`` event saying so. When the agent raises (or
-        yields something that is not an event), an ``error`` event naming the
-        exception ends the stream; nothing is raised to the caller.
+        and timestamp. Faults never raise to the caller; each gives one ``error``
+        event (tagged with *node_name*):
+
+        * no agent, an agent without ``astream`` or an empty prompt: a single
+          ``error`` event saying so;
+        * the agent's ``astream`` raises (on the call or mid-stream): an ``error``
+          event naming the exception (``data["error_type"]``) ends the stream;
+        * an item that is not a stream event (``None``, a number, a dict without
+          ``"type"``, an object whose ``to_dict()`` raises, ...): it is **skipped**
+          with one ``error`` event saying what it was and why it was refused
+          (``data["skipped_item"]`` names its type), and the stream goes on, so
+          one bad item costs neither the agent's work nor the events after it;
+        * the agent's stream ends without a single event: an ``error`` event
+          saying so ends the stream (events the config filters out count as
+          events, skipped items do not).
+
+        So an ``error`` event without ``data["skipped_item"]`` is always the last
+        event: the agent did not finish its work. Cancelling the consumer is not
+        a fault: the cancellation propagates, no ``error`` event is made, and the
+        agent's stream is closed.
     """
     cfg = config if config is not None else ExecutorStreamConfig()
     problem = _problem(agent, prompt)
@@ -103,16 +137,24 @@ async def stream_agent(
     except Exception as exc:
         yield _error_event(f"Agent stream failed to start: {_describe(exc)}", node_name, exc)
         return
+    received = 0
     try:
         while True:
             try:
                 raw = await anext(iterator)
-                event = from_core_event(raw, node_name=node_name)
             except StopAsyncIteration:
+                if not received:
+                    yield _error_event(_EMPTY, node_name)
                 return
             except Exception as exc:
                 yield _error_event(f"Agent stream failed: {_describe(exc)}", node_name, exc)
                 return
+            try:
+                event = from_core_event(raw, node_name=node_name)
+            except Exception as exc:
+                yield _skipped_event(raw, exc, node_name)
+                continue
+            received += 1
             if cfg.forwards_llm_event(event.type) and should_emit_event(event.type, visibility):
                 yield filter_event_for_visibility(event, visibility)
     finally:

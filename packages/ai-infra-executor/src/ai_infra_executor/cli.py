@@ -14,16 +14,21 @@ whose agent is a scripted LangChain chat model: no network, no API key. When
 waits: it approves and says so on stderr.
 
 Exit status: 0 when the run ended (also when a task failed: that is part of the
-demo), 1 when the run raised, 2 for a usage error or a roadmap that cannot be
-read or holds no task, 130 when interrupted.
+demo, and when the reader of stdout went away early, as with ``| head -1``), 1
+when the run raised or stdout cannot be written (a full disk; the reason goes to
+stderr once), 2 for a usage error or a roadmap that cannot be read or holds no
+task, 130 when interrupted (Ctrl-C). None of these prints a traceback.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import functools
+import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Final, NoReturn
 
@@ -31,7 +36,15 @@ from ai_infra_executor.__about__ import __version__
 from ai_infra_executor.config import ExecutorStreamConfig
 from ai_infra_formatters.formats import OutputFormat
 
-__all__ = ["EXIT_ERROR", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_USAGE", "build_parser", "main"]
+__all__ = [
+    "EXIT_ERROR",
+    "EXIT_INTERRUPTED",
+    "EXIT_OK",
+    "EXIT_USAGE",
+    "OutputError",
+    "build_parser",
+    "main",
+]
 
 PROG: Final = "ai-infra-executor"
 EXIT_OK: Final = 0
@@ -102,6 +115,57 @@ def demo_config(output_format: OutputFormat) -> ExecutorStreamConfig:
     )
 
 
+class OutputError(Exception):
+    """Writing the run's events to stdout failed.
+
+    Keeps the output's errors apart from the run's own: a node may raise an
+    ``OSError`` (even a ``BrokenPipeError``) too, and that is a failed run. The
+    ``OSError`` is the ``__cause__``.
+
+    Attributes:
+        closed: the reader of stdout went away (a broken pipe, as with
+            ``| head -1``), rather than the write failing (a full disk).
+    """
+
+    def __init__(self, message: str, *, closed: bool) -> None:
+        super().__init__(message)
+        self.closed = closed
+
+
+def _output(write: Callable[[], None]) -> None:
+    """Call *write* (which writes to stdout); an ``OSError`` becomes :class:`OutputError`."""
+    try:
+        write()
+    except OSError as exc:
+        closed = isinstance(exc, BrokenPipeError)
+        raise OutputError(exc.strerror or str(exc), closed=closed) from exc
+
+
+def _warn(message: str) -> None:
+    """Print *message* on stderr, unless stderr cannot be written either."""
+    with contextlib.suppress(OSError, ValueError):
+        print(f"{PROG}: {message}", file=sys.stderr)
+
+
+def _discard_stdout() -> None:
+    """Point file descriptor 1 at ``os.devnull``.
+
+    Once stdout cannot be written (its reader went away, the disk is full), what
+    ``sys.stdout`` still buffers would fail again when the interpreter flushes
+    it at exit, printing ``Exception ignored ...``; into /dev/null it goes quietly.
+    """
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+    except OSError:
+        return
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
+    finally:
+        os.close(devnull)
+
+
 def _decide(value: Any, approve: bool) -> str:
     """The answer to an approval question: asked on the terminal, else ``approve``."""
     from ai_infra_executor.demo.graph import question_of
@@ -163,15 +227,18 @@ async def run_demo(args: argparse.Namespace) -> int:
         while True:
             question: Any = None
             asked = False
-            async for event in executor.astream_events(graph_input, run_config):
-                view.handle(event)
-                if event.type == "interrupt":
-                    asked, question = True, event.data.get("value")
+            # aclosing: a failing write stops the graph at once, not when collected.
+            events = executor.astream_events(graph_input, run_config)
+            async with contextlib.aclosing(events):
+                async for event in events:
+                    _output(functools.partial(view.handle, event))
+                    if event.type == "interrupt":
+                        asked, question = True, event.data.get("value")
             if not asked:
                 return EXIT_OK
-            view.stop()
+            _output(view.stop)
             decision = _decide(question, args.approve)
-            view.start()
+            _output(view.start)
             graph_input = Command(resume=decision)
 
 
@@ -187,16 +254,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         _usage_error("--fail-task must be 1 or more")
     try:
         return asyncio.run(run_demo(args))
+    except OutputError as exc:
+        _discard_stdout()
+        if exc.closed:
+            return EXIT_OK  # the reader of stdout (`| head -1`) has all it wanted
+        _warn(f"error: cannot write the output: {exc}")
+        return EXIT_ERROR
     except KeyboardInterrupt:
-        print(f"{PROG}: interrupted", file=sys.stderr)
+        _warn("interrupted")
         return EXIT_INTERRUPTED
     except ImportError as exc:
-        print(
-            f"{PROG}: error: the demo needs LangGraph: "
-            f'pip install "ai-infra-executor[langgraph]" ({exc})',
-            file=sys.stderr,
+        _warn(
+            f'error: the demo needs LangGraph: pip install "ai-infra-executor[langgraph]" ({exc})'
         )
         return EXIT_USAGE
     except Exception as exc:
-        print(f"{PROG}: error: the run failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+        _warn(f"error: the run failed: {type(exc).__name__}: {exc}")
         return EXIT_ERROR

@@ -324,7 +324,8 @@ class ExecutorStreamEvent(StreamEvent):
         if raw_type is None:
             raw_type = fields.get("event_type")
         if raw_type is None:
-            raise TypeError(f"no 'type' or 'event_type' in {dict(fields)!r}")
+            keys = ", ".join(sorted(map(str, fields))[:20]) or "no keys"
+            raise TypeError(f"no 'type' or 'event_type' in a dict with {keys}")
         name = cast(ExecutorEventType, _type_name(raw_type))
         return cls(name, timestamp=fields.get("timestamp"), **kwargs)
 

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from collections.abc import AsyncGenerator, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, Final, Literal
@@ -708,7 +708,7 @@ class StreamingExecutorMixin:
         streaming_config: ExecutorStreamConfig | None = None,
         *,
         subgraphs: bool | None = None,
-    ) -> AsyncIterator[ExecutorStreamEvent]:
+    ) -> AsyncGenerator[ExecutorStreamEvent, None]:
         """Run the graph and yield executor events as it runs.
 
         Args:

@@ -13,6 +13,7 @@ view's console); this module only draws the live widget around them.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from types import TracebackType
 from typing import Any, Final, TextIO, cast
@@ -168,7 +169,13 @@ class LiveProgressView:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self.stop()
+        if exc is None:
+            self.stop()
+            return
+        # Already leaving with an error (often the stream's own): stopping may fail on
+        # the same stream, and must not replace the error the caller is to see.
+        with contextlib.suppress(OSError):
+            self.stop()
 
     # -- events ---------------------------------------------------------------
 
