@@ -26,7 +26,6 @@ import argparse
 import asyncio
 import contextlib
 import functools
-import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -35,6 +34,7 @@ from typing import Any, Final, NoReturn
 from ai_infra_executor.__about__ import __version__
 from ai_infra_executor.config import ExecutorStreamConfig
 from ai_infra_formatters.formats import OutputFormat
+from ai_infra_formatters.writer import silence_stream
 
 __all__ = [
     "EXIT_ERROR",
@@ -147,25 +147,6 @@ def _warn(message: str) -> None:
         print(f"{PROG}: {message}", file=sys.stderr)
 
 
-def _discard_stdout() -> None:
-    """Point file descriptor 1 at ``os.devnull``.
-
-    Once stdout cannot be written (its reader went away, the disk is full), what
-    ``sys.stdout`` still buffers would fail again when the interpreter flushes
-    it at exit, printing ``Exception ignored ...``; into /dev/null it goes quietly.
-    """
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-    except OSError:
-        return
-    try:
-        os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError, AttributeError):
-        pass
-    finally:
-        os.close(devnull)
-
-
 def _decide(value: Any, approve: bool) -> str:
     """The answer to an approval question: asked on the terminal, else ``approve``."""
     from ai_infra_executor.demo.graph import question_of
@@ -255,7 +236,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return asyncio.run(run_demo(args))
     except OutputError as exc:
-        _discard_stdout()
+        silence_stream(sys.stdout)
         if exc.closed:
             return EXIT_OK  # the reader of stdout (`| head -1`) has all it wanted
         _warn(f"error: cannot write the output: {exc}")

@@ -59,25 +59,11 @@ from ai_infra_executor.builders import (
 from ai_infra_executor.config import ExecutorStreamConfig
 from ai_infra_executor.core import filter_event_for_visibility, should_emit_event
 from ai_infra_executor.events import ExecutorStreamEvent, from_core_event
+from ai_infra_formatters.event_types import CORE_EVENT_TYPES
 
 __all__ = ["StreamingExecutor", "StreamingExecutorMixin", "TaskNodes"]
 
-_CORE_TYPES: Final = frozenset(
-    {
-        "thinking",
-        "reasoning",
-        "token",
-        "tool_start",
-        "tool_end",
-        "usage",
-        "turn_start",
-        "turn_end",
-        "intent",
-        "todo",
-        "done",
-        "error",
-    }
-)
+_CORE_TYPES: Final = frozenset(CORE_EVENT_TYPES)
 _NODE_TYPES: Final = frozenset({"node_start", "node_end"})
 _TASK_TYPES: Final = frozenset(
     {"task_start", "task_complete", "task_failed", "task_skipped", "progress"}

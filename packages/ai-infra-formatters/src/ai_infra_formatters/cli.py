@@ -26,7 +26,6 @@ import argparse
 import contextlib
 import io
 import json
-import os
 import sys
 from collections.abc import Iterator, Sequence
 from importlib import resources
@@ -39,7 +38,7 @@ from ai_infra_formatters.formats import OutputFormat
 from ai_infra_formatters.output import get_formatter
 from ai_infra_formatters.protocol import StreamFormatter
 from ai_infra_formatters.visibility import VISIBILITY_LEVELS
-from ai_infra_formatters.writer import EventWriter, StreamWriteError
+from ai_infra_formatters.writer import EventWriter, StreamWriteError, silence_stream
 
 __all__ = [
     "DEMO_LOG",
@@ -328,25 +327,6 @@ def _prepare_stdout(fmt: OutputFormat) -> None:
             stdout.reconfigure(errors="replace")
 
 
-def _silence_stdout() -> None:
-    """Point file descriptor 1 at os.devnull.
-
-    After the reader of a pipe went away, anything still buffered in sys.stdout
-    would make the interpreter's final flush fail and print "Exception ignored
-    ... BrokenPipeError"; flushing into /dev/null instead finishes quietly.
-    """
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-    except OSError:
-        return
-    try:
-        os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError, AttributeError):
-        pass
-    finally:
-        os.close(devnull)
-
-
 def _run(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -384,12 +364,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _run(argv)
     except BrokenPipeError:
         # The reader of stdout went away (`| head`): nothing left to do.
-        _silence_stdout()
+        silence_stream(sys.stdout)
         return EXIT_OK
     except StreamWriteError as exc:
         # A full disk or an I/O error: say so once and stop. What stdout still
         # buffers cannot be written either; discard it rather than fail at exit.
-        _silence_stdout()
+        silence_stream(sys.stdout)
         with contextlib.suppress(OSError, ValueError):
             _warn(exc.strerror or str(exc))
         return EXIT_WRITE_FAILED
@@ -397,5 +377,5 @@ def main(argv: Sequence[str] | None = None) -> int:
         try:
             sys.stdout.flush()
         except OSError:
-            _silence_stdout()
+            silence_stream(sys.stdout)
         return EXIT_INTERRUPTED

@@ -53,7 +53,13 @@ from ai_infra_formatters.events import event_type_of
 from ai_infra_formatters.formats import OutputFormat
 from ai_infra_formatters.protocol import StreamFormatter
 
-__all__ = ["EventWriter", "StreamClosedError", "StreamWriteError", "writer_for"]
+__all__ = [
+    "EventWriter",
+    "StreamClosedError",
+    "StreamWriteError",
+    "silence_stream",
+    "writer_for",
+]
 
 
 class StreamWriteError(OSError):
@@ -100,18 +106,17 @@ def _reason(exc: OSError) -> str:
     return exc.strerror or str(exc) or type(exc).__name__
 
 
-def _discard_standard_stream(stream: Any) -> None:
-    """Point *stream*'s descriptor at os.devnull if it is the process's stdout or stderr.
+def silence_stream(stream: Any) -> None:
+    """Point *stream*'s file descriptor at ``os.devnull`` (nothing happens without one).
 
-    Called once the reader of that descriptor is gone: nothing written to it can
-    be read any more, and what the stream still buffers would otherwise fail
-    again (noisily) when the interpreter flushes it at exit.
+    For a stream that can no longer be written (its reader went away, the disk is
+    full): what it still buffers would otherwise fail again, noisily (``Exception
+    ignored ... BrokenPipeError``), when the interpreter flushes it at exit. The
+    command-line tools call it on ``sys.stdout`` before they exit.
     """
     try:
         fd = stream.fileno()
     except (AttributeError, OSError, ValueError):
-        return
-    if fd not in (1, 2):
         return
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)
@@ -123,6 +128,13 @@ def _discard_standard_stream(stream: Any) -> None:
         pass
     finally:
         os.close(devnull)
+
+
+def _is_standard_stream(stream: Any) -> bool:
+    try:
+        return stream.fileno() in (1, 2)
+    except (AttributeError, OSError, ValueError):
+        return False
 
 
 def _inline_tokens(formatter: StreamFormatter) -> bool:
@@ -264,7 +276,8 @@ class EventWriter:
             stream.flush()
         except BrokenPipeError as exc:
             self._closed = True
-            _discard_standard_stream(stream)
+            if _is_standard_stream(stream):
+                silence_stream(stream)
             name = _stream_name(stream)
             raise StreamClosedError(
                 exc.errno,
