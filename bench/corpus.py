@@ -12,129 +12,51 @@ The same seed always gives the same events. Each event is kept as a
 :class:`EventSpec` (its type and fields) and turned into objects by
 :func:`build_objects`: the executor's own core ``StreamEvent`` and
 ``ExecutorStreamEvent`` when ``ai_infra_executor`` is importable, else the two
-small dataclasses of this module shaped like ai-infra's ``StreamEvent``
-(:class:`CoreEvent`) and an executor event on top of it
-(:class:`LifecycleEvent`). The plain-dict form is each object's ``to_dict()``.
+small :class:`FallbackEvent` of this module. The plain-dict form is each
+object's ``to_dict()``.
 """
 
 from __future__ import annotations
 
 import random
-import time
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Final, NamedTuple
+
+from ai_infra_formatters.event_types import CORE_EVENT_TYPES
 
 __all__ = [
     "CORE_TYPES",
-    "CoreEvent",
+    "FALLBACK_SOURCE",
     "Corpus",
     "EventSpec",
-    "LifecycleEvent",
+    "FallbackEvent",
     "build_corpus",
     "build_objects",
     "generate_specs",
 ]
 
 #: The twelve core (agent) event types; every other type is an executor lifecycle type.
-CORE_TYPES: Final = frozenset(
-    {
-        "thinking",
-        "reasoning",
-        "token",
-        "tool_start",
-        "tool_end",
-        "usage",
-        "turn_start",
-        "turn_end",
-        "intent",
-        "todo",
-        "done",
-        "error",
-    }
-)
-
-_CORE_FIELDS: Final = (
-    "content",
-    "tool",
-    "tool_id",
-    "arguments",
-    "preview",
-    "latency_ms",
-    "model",
-    "tools_called",
-    "error",
-    "input_tokens",
-    "output_tokens",
-    "cost",
-    "turn_id",
-    "todo_items",
-)
-_LIFECYCLE_FIELDS: Final = ("node_name", "task", "state_snapshot", "duration_ms", "data")
+CORE_TYPES: Final = frozenset(CORE_EVENT_TYPES)
 
 
 @dataclass
-class CoreEvent:
-    """Stand-in for ai-infra's core ``StreamEvent`` (same fields, same ``to_dict()``).
-
-    Used only when ``ai_infra_executor`` cannot be imported.
+class FallbackEvent:
+    """An event object for when ``ai_infra_executor`` cannot be imported (a smoke run
+    in the formatters' own test environment): a type and its fields, with a
+    ``to_dict()`` as event classes have. Its dict is the spec's fields as they are,
+    not ai-infra's exact wire form, which only the executor's classes reproduce.
     """
 
     type: str
-    content: str | None = None
-    tool: str | None = None
-    tool_id: str | None = None
-    arguments: dict[str, Any] | None = None
-    result: str | dict[str, Any] | None = None
-    result_structured: bool = False
-    preview: str | None = None
-    latency_ms: float | None = None
-    model: str | None = None
-    tools_called: int | None = None
-    error: str | None = None
-    input_tokens: int | None = None
-    output_tokens: int | None = None
-    cost: float | None = None
-    turn_id: int | None = None
-    todo_items: list[dict[str, Any]] | None = None
-    timestamp: float = field(default_factory=time.time)
+    fields: dict[str, Any]
 
     def to_dict(self) -> dict[str, Any]:
-        """``{"type": ...}`` plus every non-``None`` field but the timestamp."""
-        out: dict[str, Any] = {"type": self.type}
-        if self.type == "tool_end" and self.result_structured and self.result is not None:
-            out["structured_result"] = self.result
-            out["result_structured"] = True
-        elif self.result is not None:
-            out["result"] = self.result
-        for name in _CORE_FIELDS:
-            value = getattr(self, name)
-            if value is not None:
-                out[name] = value
-        return out
+        """``{"type": ...}`` plus the fields."""
+        return {"type": self.type, **self.fields}
 
 
-@dataclass
-class LifecycleEvent(CoreEvent):
-    """Stand-in for the executor's ``ExecutorStreamEvent``: a core event plus run context."""
-
-    node_name: str | None = None
-    task: dict[str, Any] | None = None
-    state_snapshot: dict[str, Any] | None = None
-    duration_ms: float | None = None
-    message: str = ""
-    data: dict[str, Any] | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        """The core fields plus the non-empty executor fields."""
-        out = super().to_dict()
-        for name in _LIFECYCLE_FIELDS:
-            value = getattr(self, name)
-            if value is not None:
-                out[name] = value
-        if self.message:
-            out["message"] = self.message
-        return out
+FALLBACK_SOURCE: Final = "bench fallback events"
 
 
 class EventSpec(NamedTuple):
@@ -148,7 +70,7 @@ class Corpus(NamedTuple):
     """The corpus in its two forms, plus where the event classes came from.
 
     ``objects`` and ``dicts`` are parallel lists; ``dicts[i] == objects[i].to_dict()``.
-    ``source`` is ``"ai_infra_executor"`` or ``"bench fallback dataclasses"``.
+    ``source`` is ``"ai_infra_executor"`` or :data:`FALLBACK_SOURCE`.
     """
 
     specs: list[EventSpec]
@@ -407,16 +329,13 @@ def build_objects(specs: list[EventSpec], *, use_executor: bool = True) -> tuple
     """
     classes = _executor_classes() if use_executor else None
     if classes is None:
-        core_cls, exec_cls = CoreEvent, LifecycleEvent
-        source = "bench fallback dataclasses"
-    else:
-        core_cls, exec_cls = classes
-        source = "ai_infra_executor"
+        return [FallbackEvent(spec.type, spec.fields) for spec in specs], FALLBACK_SOURCE
+    core_cls, exec_cls = classes
     objects = [
         (core_cls if spec.type in CORE_TYPES else exec_cls)(type=spec.type, **spec.fields)
         for spec in specs
     ]
-    return objects, source
+    return objects, "ai_infra_executor"
 
 
 def build_corpus(count: int, seed: int = 20240501, *, use_executor: bool = True) -> Corpus:

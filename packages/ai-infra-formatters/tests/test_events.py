@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 from typing import Any
 
 import orjson
@@ -283,3 +284,20 @@ def test_with_colours_text_is_the_same_once_sgr_is_stripped() -> None:
     bare = ConsoleFormatter("rich", colors_enabled=False, console=make_console())
     for event in SAMPLE_EVENTS.values():
         assert strip_sgr(coloured.format(event)) == bare.format(event)
+
+
+@dataclasses.dataclass
+class _NestedEvent:
+    """A dataclass event whose to_dict() reshapes its attributes."""
+
+    kind: str
+    payload: dict[str, Any]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"type": self.kind, **self.payload}
+
+
+def test_a_dataclass_with_its_own_to_dict_shape_is_read_through_it() -> None:
+    event = _NestedEvent("run_start", {"message": "Starting run: ROADMAP.md (4 tasks)"})
+    plain = ConsoleFormatter("plain", colors_enabled=False, console=make_console())
+    assert plain.format(event) == "▶ Starting run: ROADMAP.md (4 tasks)"

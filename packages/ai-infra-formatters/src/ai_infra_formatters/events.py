@@ -162,15 +162,34 @@ def event_type_of(event: Any) -> str:
     return event_type_name(raw)
 
 
-# Classes whose instances event_view reads in place: dataclasses with a __dict__.
+# The fields of ai-infra's core StreamEvent: a dataclass that has them all is
+# shaped like it, and its to_dict() is those fields in wire form.
+_STREAM_EVENT_FIELDS: frozenset[str] = frozenset(
+    {
+        "type", "content", "tool", "tool_id", "arguments", "result", "result_structured",
+        "preview", "latency_ms", "model", "tools_called", "error", "input_tokens",
+        "output_tokens", "cost", "turn_id", "todo_items", "timestamp",
+    }
+)  # fmt: skip
+
+# Classes whose instances event_view reads in place (see _reads_in_place).
 _READ_IN_PLACE: dict[type, bool] = {}
 
 
 def _reads_in_place(cls: type) -> bool:
+    """Whether instances of *cls* can be read through their attributes.
+
+    True for a dataclass with a ``__dict__`` that carries every field of ai-infra's
+    ``StreamEvent`` (ai-infra's own, this family's ``ExecutorStreamEvent``, the
+    executor's core mirror): their ``to_dict()`` is those same fields. Any other
+    class is read through ``to_dict()``, whatever shape it gives.
+    """
     known = _READ_IN_PLACE.get(cls)
     if known is None:
+        fields = getattr(cls, "__dataclass_fields__", None)
         known = (
-            isinstance(getattr(cls, "__dataclass_fields__", None), dict)
+            isinstance(fields, dict)
+            and _STREAM_EVENT_FIELDS.issubset(fields)
             and "__dict__" in dir(cls)
             and not issubclass(cls, Mapping)
         )
@@ -183,11 +202,11 @@ def event_view(event: Any) -> tuple[str, Mapping[str, Any]]:
     """``(type name, fields)`` of *event*, for reading its values: cheaper than
     :func:`event_to_dict`.
 
-    A dict in wire form is returned as is; a dataclass event (ai-infra's
-    ``StreamEvent``, ``ExecutorStreamEvent``, ...) is read in place through its
-    attributes, where absent values are ``None``, rather than through
-    ``to_dict()``. Everything else goes through :func:`event_to_dict`. The
-    fields must not be mutated.
+    A dict in wire form is returned as is; a dataclass shaped like ai-infra's
+    ``StreamEvent`` (ai-infra's own, ``ExecutorStreamEvent``, ...) is read in
+    place through its attributes, where absent values are ``None``, rather than
+    through ``to_dict()``. Everything else goes through :func:`event_to_dict`.
+    The fields must not be mutated.
     """
     if type(event) is dict:
         raw = event.get("type")
