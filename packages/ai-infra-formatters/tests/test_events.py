@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import orjson
@@ -301,3 +302,45 @@ def test_a_dataclass_with_its_own_to_dict_shape_is_read_through_it() -> None:
     event = _NestedEvent("run_start", {"message": "Starting run: ROADMAP.md (4 tasks)"})
     plain = ConsoleFormatter("plain", colors_enabled=False, console=make_console())
     assert plain.format(event) == "▶ Starting run: ROADMAP.md (4 tasks)"
+
+
+class _CountingToDict:
+    """An event whose to_dict() gives a Mapping that is not a dict, counting its calls."""
+
+    calls = 0
+
+    def to_dict(self) -> Any:
+        type(self).calls += 1
+        return _ReadOnly({"type": "intent", "content": "Reading the parser"})
+
+
+class _ReadOnly(Mapping[str, Any]):
+    def __init__(self, data: dict[str, Any]) -> None:
+        self._data = data
+
+    def __getitem__(self, key: str) -> Any:
+        return self._data[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+
+def test_to_dict_is_called_once_per_event() -> None:
+    _CountingToDict.calls = 0
+    assert event_to_dict(_CountingToDict()) == {"type": "intent", "content": "Reading the parser"}
+    assert _CountingToDict.calls == 1
+
+
+class _ClassmethodToDict:
+    """A to_dict that is not a plain function is still called through the instance."""
+
+    @classmethod
+    def to_dict(cls) -> dict[str, Any]:
+        return {"type": "done", "tools_called": 2}
+
+
+def test_a_classmethod_to_dict_is_called_through_the_instance() -> None:
+    assert event_to_dict(_ClassmethodToDict()) == {"type": "done", "tools_called": 2}

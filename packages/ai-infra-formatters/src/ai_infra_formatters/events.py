@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from enum import Enum
+from types import FunctionType
 from typing import Any
 
 from ai_infra_formatters.event_types import UNKNOWN_EVENT_TYPE
@@ -67,7 +68,8 @@ def event_to_dict(event: Any) -> dict[str, Any]:
         elif isinstance(event, Mapping):
             fields = _mapping_copy(event)
         else:
-            fields = _object_fields(event)
+            # The class's to_dict already ran (or there is none): not called again.
+            fields = _object_fields(event, result if method is not None else _UNSEEN)
 
     raw = fields.get("type")
     if type(raw) is str and raw:
@@ -91,7 +93,9 @@ def _to_dict_method(cls: type) -> Callable[[Any], Any] | None:
             found = getattr(cls, "to_dict", None)
         except Exception:
             found = None
-        method = found if callable(found) else None
+        # A plain function only: it can be called unbound with the event. Anything
+        # else (a classmethod, a callable object) is called through the instance.
+        method = found if isinstance(found, FunctionType) else None
     if len(_TO_DICT_METHODS) < 256:
         _TO_DICT_METHODS[cls] = method
     return method
@@ -104,18 +108,27 @@ def _mapping_copy(event: Mapping[Any, Any]) -> dict[Any, Any]:
         return {"type": UNKNOWN_EVENT_TYPE, "content": _safe_repr(event)}
 
 
-def _object_fields(event: Any) -> dict[str, Any]:
+def _object_fields(event: Any, to_dict_result: Any = _UNSEEN) -> dict[str, Any]:
+    """*event*'s fields when its class's ``to_dict()`` gave no dict.
+
+    *to_dict_result* is what that ``to_dict()`` returned (``None`` if it raised);
+    left out, an instance-level ``to_dict`` is looked up and called here.
+    """
     if event is None or isinstance(event, (str, bytes, int, float, bool)):
         return {"type": UNKNOWN_EVENT_TYPE, "content": event}
-    try:
-        to_dict = getattr(event, "to_dict", None)
-    except Exception:
-        to_dict = None
-    if callable(to_dict):
+    result = to_dict_result
+    if result is _UNSEEN:
+        result = None
         try:
-            result = to_dict()
+            to_dict = getattr(event, "to_dict", None)
         except Exception:
-            result = None
+            to_dict = None
+        if callable(to_dict):
+            try:
+                result = to_dict()
+            except Exception:
+                result = None
+    if result is not None:
         if isinstance(result, dict):
             return result
         if isinstance(result, Mapping):
