@@ -7,7 +7,7 @@ import io
 
 import pytest
 
-from ai_infra_executor import ExecutorStreamConfig, StreamConfig, StreamingConfig
+from ai_infra_executor import ExecutorStreamConfig, StreamConfig, StreamEvent, StreamingConfig
 from ai_infra_formatters import OutputFormat
 
 EXECUTOR_DEFAULTS = {
@@ -116,3 +116,15 @@ def test_presets_return_new_instances_of_the_calling_class():
 def test_output_stream_is_kept():
     stream = io.StringIO()
     assert ExecutorStreamConfig(output_stream=stream).output_stream is stream
+
+
+def test_forwarded_llm_event_applies_switches_and_visibility() -> None:
+    cfg = ExecutorStreamConfig(stream_tokens=False, token_visibility="standard")
+    assert cfg.forwarded_llm_event(StreamEvent(type="token", content="x")) is None
+    assert cfg.forwarded_llm_event(StreamEvent(type="usage", input_tokens=1)) is None
+    tool = StreamEvent(type="tool_start", tool="search", arguments={"q": "x"})
+    shown = cfg.forwarded_llm_event(tool)
+    assert shown is not None
+    assert (shown.tool, shown.arguments) == ("search", None)
+    detailed = ExecutorStreamConfig(token_visibility="detailed")
+    assert detailed.forwarded_llm_event(tool) is tool

@@ -15,7 +15,6 @@ from collections.abc import AsyncGenerator
 from typing import Any, Final
 
 from ai_infra_executor.config import ExecutorStreamConfig
-from ai_infra_executor.core import filter_event_for_visibility, should_emit_event
 from ai_infra_executor.events import ExecutorStreamEvent, from_core_event
 
 __all__ = ["stream_agent"]
@@ -155,7 +154,8 @@ async def stream_agent(
                 yield _skipped_event(raw, exc, node_name)
                 continue
             received += 1
-            if cfg.forwards_llm_event(event.type) and should_emit_event(event.type, visibility):
-                yield filter_event_for_visibility(event, visibility)
+            shown = cfg.forwarded_llm_event(event)
+            if shown is not None:
+                yield shown
     finally:
         await _close(iterator)

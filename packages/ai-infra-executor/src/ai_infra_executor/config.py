@@ -8,15 +8,21 @@ the name older code imports.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Final, Literal, TextIO
+from typing import Final, Literal, TextIO, TypeVar
 
-from ai_infra_executor.core import StreamConfig
+from ai_infra_executor.core import (
+    StreamConfig,
+    StreamEvent,
+    filter_event_for_visibility,
+    should_emit_event,
+)
 from ai_infra_formatters.formats import OutputFormat
 from ai_infra_formatters.visibility import parse_visibility
 
 __all__ = ["ExecutorStreamConfig", "StreamingConfig"]
 
 
+_Event = TypeVar("_Event", bound=StreamEvent)
 _THINKING_TYPES: Final = frozenset({"thinking", "reasoning"})
 _TOOL_TYPES: Final = frozenset({"tool_start", "tool_end"})
 
@@ -84,6 +90,18 @@ class ExecutorStreamConfig(StreamConfig):
         if event_type in _TOOL_TYPES:
             return self.show_llm_tools
         return True
+
+    def forwarded_llm_event(self, event: _Event) -> _Event | None:
+        """*event*, one of an agent's core events, as this config forwards it.
+
+        ``None`` when its type is switched off (:meth:`forwards_llm_event`) or not
+        shown at ``token_visibility``; else the event with the fields that level
+        hides cleared (the same instance when none are).
+        """
+        etype = event.type
+        if not (self.forwards_llm_event(etype) and should_emit_event(etype, self.token_visibility)):
+            return None
+        return filter_event_for_visibility(event, self.token_visibility)
 
     @classmethod
     def verbose(cls) -> ExecutorStreamConfig:

@@ -47,7 +47,6 @@ from ai_infra_executor.builders import (
     create_run_start_event,
 )
 from ai_infra_executor.config import ExecutorStreamConfig
-from ai_infra_executor.core import filter_event_for_visibility, should_emit_event
 from ai_infra_executor.events import ExecutorStreamEvent
 from ai_infra_executor.graph_events import ChunkTranslator, TaskNodes
 from ai_infra_executor.graph_run import Run
@@ -63,21 +62,15 @@ _TASK_TYPES: Final = frozenset(
 )
 
 
-def _allowed(event: ExecutorStreamEvent, cfg: ExecutorStreamConfig) -> bool:
-    """Whether *cfg* shows *event* at all (its fields are filtered separately)."""
+def _visible(event: ExecutorStreamEvent, cfg: ExecutorStreamConfig) -> ExecutorStreamEvent | None:
+    """*event* as *cfg* shows it, or ``None`` when it shows nothing of it."""
     etype = event.type
     if etype in _NODE_TYPES:
-        return cfg.show_node_transitions
+        return event if cfg.show_node_transitions else None
     if etype in _TASK_TYPES:
-        return cfg.show_task_progress
+        return event if cfg.show_task_progress else None
     if etype in _CORE_TYPES:
-        return cfg.forwards_llm_event(etype) and should_emit_event(etype, cfg.token_visibility)
-    return True
-
-
-def _shown(event: ExecutorStreamEvent, cfg: ExecutorStreamConfig) -> ExecutorStreamEvent:
-    if event.type in _CORE_TYPES:
-        return filter_event_for_visibility(event, cfg.token_visibility)
+        return cfg.forwarded_llm_event(event)
     return event
 
 
@@ -204,7 +197,7 @@ class StreamingExecutorMixin:
         )
 
         def shown(events: Iterable[ExecutorStreamEvent]) -> list[ExecutorStreamEvent]:
-            return [_shown(e, cfg) for e in events if _allowed(e, cfg)]
+            return [shown for e in events if (shown := _visible(e, cfg)) is not None]
 
         for event in shown(opening):
             yield event
