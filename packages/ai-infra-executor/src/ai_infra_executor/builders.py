@@ -9,10 +9,10 @@ counters and flags, never the state itself.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from enum import Enum
 from typing import Any
 
 from ai_infra_executor.events import ExecutorStreamEvent
+from ai_infra_executor.graph_values import get_field, plain
 
 __all__ = [
     "create_interrupt_event",
@@ -33,16 +33,6 @@ __all__ = [
 ]
 
 
-def _plain(value: Any) -> Any:
-    return value.value if isinstance(value, Enum) else value
-
-
-def _get(obj: Any, name: str) -> Any:
-    if isinstance(obj, Mapping):
-        return obj.get(name)
-    return getattr(obj, name, None)
-
-
 def task_to_dict(task: Any) -> dict[str, Any]:
     """*task* as a dict: a copy of a dict task, else ``{"id", "title", "status"}``.
 
@@ -50,13 +40,13 @@ def task_to_dict(task: Any) -> dict[str, Any]:
     ``title`` is titled ``str(task)``.
     """
     if isinstance(task, Mapping):
-        return {str(k): _plain(v) for k, v in task.items()}
+        return {str(k): plain(v) for k, v in task.items()}
     task_id = getattr(task, "id", None)
     title = getattr(task, "title", None)
     return {
-        "id": None if task_id is None else str(_plain(task_id)),
+        "id": None if task_id is None else str(plain(task_id)),
         "title": str(task) if title is None else title,
-        "status": _plain(getattr(task, "status", None)),
+        "status": plain(getattr(task, "status", None)),
     }
 
 
@@ -72,19 +62,19 @@ def state_snapshot(state: Any) -> dict[str, Any]:
     (whether the state holds one), ``current_task_id`` and, when the state lists
     its tasks under ``todos``, ``total_tasks``.
     """
-    current = _get(state, "current_task")
-    current_id = _get(current, "id") if current is not None else None
-    completed = _get(state, "completed_count")
-    retries = _get(state, "retry_count")
-    should_continue = _get(state, "should_continue")
+    current = get_field(state, "current_task")
+    current_id = get_field(current, "id") if current is not None else None
+    completed = get_field(state, "completed_count")
+    retries = get_field(state, "retry_count")
+    should_continue = get_field(state, "should_continue")
     snapshot: dict[str, Any] = {
         "completed_count": 0 if completed is None else completed,
         "retry_count": 0 if retries is None else retries,
         "should_continue": True if should_continue is None else bool(should_continue),
-        "error": _get(state, "error") is not None,
-        "current_task_id": None if current_id is None else str(_plain(current_id)),
+        "error": get_field(state, "error") is not None,
+        "current_task_id": None if current_id is None else str(plain(current_id)),
     }
-    todos = _get(state, "todos")
+    todos = get_field(state, "todos")
     if isinstance(todos, (list, tuple)):
         snapshot["total_tasks"] = len(todos)
     return snapshot

@@ -1,7 +1,8 @@
 """Reading the values LangGraph hands over: namespaces, states, fields and enum ids.
 
-Shared by :mod:`ai_infra_executor.graph`, :mod:`ai_infra_executor.graph_events`
-and :mod:`ai_infra_executor.chat_messages`; imports nothing from LangGraph.
+Shared by :mod:`ai_infra_executor.graph`, :mod:`ai_infra_executor.graph_events`,
+:mod:`ai_infra_executor.chat_messages` and (states and tasks as the builders read
+them) :mod:`ai_infra_executor.builders`; imports nothing from LangGraph.
 """
 
 from __future__ import annotations
