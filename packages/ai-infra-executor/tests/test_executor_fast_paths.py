@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime
 from typing import Any
 
@@ -73,3 +74,73 @@ def test_from_core_event_rewraps_an_executor_event() -> None:
 def test_from_core_event_rejects_an_empty_type() -> None:
     with pytest.raises(TypeError):
         ExecutorStreamEvent.from_core_event(StreamEvent(type=""))  # type: ignore[arg-type]
+
+
+# -- events store only what they carry ---------------------------------------------
+
+
+def test_an_event_stores_only_its_set_fields_and_reads_defaults_for_the_rest() -> None:
+    event = StreamEvent("token", "hi", timestamp=5.0)
+    assert vars(event) == {"type": "token", "content": "hi", "timestamp": 5.0}
+    assert (event.tool, event.result_structured, event.todo_items) == (None, False, None)
+    full = StreamEvent("token", "hi", timestamp=5.0)
+    full.tool = None  # stored explicitly: the same event all the same
+    assert full == event
+    assert dataclasses.asdict(event)["arguments"] is None
+    assert dataclasses.replace(event, tool="t").to_dict() == {
+        "type": "token",
+        "content": "hi",
+        "tool": "t",
+    }
+
+
+def test_an_explicit_none_timestamp_is_kept_as_dataclasses_would() -> None:
+    assert StreamEvent("token", timestamp=None).timestamp is None  # type: ignore[arg-type]
+    assert isinstance(StreamEvent("token").timestamp, float)
+
+
+def test_to_dict_follows_fields_set_after_the_event_was_made() -> None:
+    event = StreamEvent("tool_start", tool="search")
+    event.arguments = {"q": "x"}
+    event.tool = None
+    assert event.to_dict() == {"type": "tool_start", "arguments": {"q": "x"}}
+    event.result = "r"  # the result still comes right after the type
+    assert list(event.to_dict()) == ["type", "result", "arguments"]
+
+
+def test_executor_fields_are_stored_in_field_order_whatever_the_keyword_order() -> None:
+    core = StreamEvent("token", content="x", timestamp=1_700_000_000.0)
+    wrapped = ExecutorStreamEvent.from_core_event(
+        core, namespace=["sub:1"], data={"k": 1}, message="m", node_name="n"
+    )
+    made = ExecutorStreamEvent(
+        "token",
+        content="x",
+        timestamp=1_700_000_000.0,
+        node_name="n",
+        message="m",
+        data={"k": 1},
+        namespace=["sub:1"],
+    )
+    assert wrapped == made
+    assert list(wrapped.to_dict()) == list(made.to_dict())
+    assert list(made.to_dict()) == [
+        "type",
+        "content",
+        "node_name",
+        "message",
+        "data",
+        "namespace",
+        "event_type",
+        "timestamp",
+    ]
+
+
+def test_rewrapping_with_a_field_the_event_lacks_keeps_the_field_order() -> None:
+    first = ExecutorStreamEvent("task_start", message="m", data={"k": 1})
+    again = ExecutorStreamEvent.from_core_event(first, node_name="n")
+    assert list(again.to_dict())[:4] == ["type", "node_name", "message", "data"]
+    assert again.timestamp == first.timestamp
+    cleared = ExecutorStreamEvent.from_core_event(first, message="")
+    assert cleared.message == ""
+    assert "message" not in cleared.to_dict()

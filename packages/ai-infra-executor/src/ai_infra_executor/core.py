@@ -63,10 +63,26 @@ WIRE_FIELDS: Final[tuple[str, ...]] = (
     "todo_items",
 )
 
+_WIRE_NAMES: Final = frozenset(WIRE_FIELDS)
 _REPR_CONTENT_LENGTH: Final = 50
+# The default of StreamEvent's timestamp parameter: "now", told apart from any value.
+_NOW: Any = object()
 
 
-@dataclass
+def wire_head(attrs: dict[str, Any]) -> dict[str, Any]:
+    """The start of an event's wire form from its stored fields *attrs*: ``type``,
+    then the result (``structured_result`` + ``result_structured`` for a structured
+    ``tool_end``, else ``result``) when there is one."""
+    kind = attrs["type"]
+    result = attrs.get("result")
+    if result is None:
+        return {"type": kind}
+    if attrs.get("result_structured") and kind == "tool_end":
+        return {"type": kind, "structured_result": result, "result_structured": True}
+    return {"type": kind, "result": result}
+
+
+@dataclass(init=False)
 class StreamEvent:
     """One event of an agent's stream, field for field ai-infra's ``StreamEvent``.
 
@@ -88,6 +104,14 @@ class StreamEvent:
         turn_id: 1-based turn counter (``turn_start`` / ``turn_end``).
         todo_items: the agent's checklist (``todo``).
         timestamp: Unix time the event was made; never part of ``to_dict()``.
+
+    An instance stores only what it was given: ``type``, ``timestamp`` and each
+    field whose value is not its default. A field it does not store reads as its
+    default through the class (``event.tool`` is ``None`` on a token), so
+    attribute access, ``==``, :func:`dataclasses.asdict` and
+    :func:`dataclasses.replace` behave as for any dataclass; only ``vars(event)``
+    shows the difference. A token then costs three stored values instead of
+    eighteen, and :meth:`to_dict` reads three.
     """
 
     type: CoreEventType
@@ -109,26 +133,78 @@ class StreamEvent:
     todo_items: list[dict[str, Any]] | None = None
     timestamp: float = field(default_factory=time.time)
 
+    def __init__(  # noqa: PLR0917 - ai-infra's dataclass takes every field positionally
+        self,
+        type: CoreEventType,
+        content: str | None = None,
+        tool: str | None = None,
+        tool_id: str | None = None,
+        arguments: dict[str, Any] | None = None,
+        result: str | dict[str, Any] | None = None,
+        result_structured: bool = False,
+        preview: str | None = None,
+        latency_ms: float | None = None,
+        model: str | None = None,
+        tools_called: int | None = None,
+        error: str | None = None,
+        input_tokens: int | None = None,
+        output_tokens: int | None = None,
+        cost: float | None = None,
+        turn_id: int | None = None,
+        todo_items: list[dict[str, Any]] | None = None,
+        timestamp: float = _NOW,
+    ) -> None:
+        # The parameters of the __init__ dataclasses would write (ai-infra's), but
+        # only what differs from a default is stored, in field order.
+        self.type = type
+        if content is not None:
+            self.content = content
+        if tool is not None:
+            self.tool = tool
+        if tool_id is not None:
+            self.tool_id = tool_id
+        if arguments is not None:
+            self.arguments = arguments
+        if result is not None:
+            self.result = result
+        if result_structured is not False:
+            self.result_structured = result_structured
+        if preview is not None:
+            self.preview = preview
+        if latency_ms is not None:
+            self.latency_ms = latency_ms
+        if model is not None:
+            self.model = model
+        if tools_called is not None:
+            self.tools_called = tools_called
+        if error is not None:
+            self.error = error
+        if input_tokens is not None:
+            self.input_tokens = input_tokens
+        if output_tokens is not None:
+            self.output_tokens = output_tokens
+        if cost is not None:
+            self.cost = cost
+        if turn_id is not None:
+            self.turn_id = turn_id
+        if todo_items is not None:
+            self.todo_items = todo_items
+        self.timestamp = time.time() if timestamp is _NOW else timestamp
+
     def to_dict(self) -> dict[str, Any]:
         """The wire form: ``{"type": ...}`` plus every field that is not ``None``.
 
         ``timestamp`` and ``result_structured`` are left out, except that a
         ``tool_end`` whose result is structured carries it as
         ``"structured_result"`` together with ``"result_structured": True``.
+        Keys come in field order (``type``, the result, then the others); a
+        field first set after the event was made comes after them.
         """
-        # Read through __dict__: this runs once per streamed token, so it is kept lean.
+        # This runs once per streamed token: it reads only what the event stores.
         attrs = self.__dict__
-        out: dict[str, Any] = {"type": attrs["type"]}
-        result = attrs["result"]
-        if result is not None:
-            if attrs["result_structured"] and attrs["type"] == "tool_end":
-                out["structured_result"] = result
-                out["result_structured"] = True
-            else:
-                out["result"] = result
-        for name in WIRE_FIELDS:
-            value = attrs[name]
-            if value is not None:
+        out = wire_head(attrs)
+        for name, value in attrs.items():
+            if value is not None and name in _WIRE_NAMES:
                 out[name] = value
         return out
 

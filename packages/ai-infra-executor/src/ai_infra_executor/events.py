@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from enum import Enum, StrEnum
 from typing import Any, Final, Literal, cast
 
-from ai_infra_executor.core import WIRE_FIELDS, StreamEvent, repr_parts
+from ai_infra_executor.core import WIRE_FIELDS, StreamEvent, repr_parts, wire_head
 from ai_infra_formatters.event_types import EXECUTOR_EVENT_TYPES
 
 __all__ = [
@@ -100,17 +100,11 @@ EXECUTOR_FIELDS: Final[tuple[str, ...]] = (
 
 _EXECUTOR_TYPES: Final = frozenset(EXECUTOR_EVENT_TYPES)
 _EXECUTOR_FIELD_NAMES: Final = frozenset(EXECUTOR_FIELDS)
+_WIRE_NAMES: Final = frozenset(WIRE_FIELDS)
 # Executor field values to_dict() leaves out, besides None.
 _UNSET_VALUES: Final[tuple[str, dict[str, Any]]] = ("", {})
-# What a core event, wrapped, carries in the executor fields.
-_UNSET_EXECUTOR_FIELDS: Final[Mapping[str, Any]] = {
-    "node_name": None,
-    "task": None,
-    "state_snapshot": None,
-    "duration_ms": None,
-    "message": "",
-    "namespace": None,
-}
+# Each executor field's place in EXECUTOR_FIELDS, to store given fields in that order.
+_FIELD_RANK: Final = {name: rank for rank, name in enumerate(EXECUTOR_FIELDS)}
 # [(whole second, its ISO text)]: the last second iso_utc() formatted. One tuple,
 # replaced whole, so threads never see a second paired with another's text.
 _ISO_SECOND: Final[list[tuple[int, str]]] = [(-1, "")]
@@ -252,13 +246,21 @@ class ExecutorStreamEvent(StreamEvent):
         stamp = _unix_time(timestamp)
         if stamp is not None:
             self.timestamp = stamp
-        self.node_name = node_name
-        self.task = task
-        self.state_snapshot = state_snapshot
-        self.duration_ms = duration_ms
-        self.message = message
+        # As the core fields: only what differs from a default is stored, in
+        # field order. `data` is always stored: callers add to it in place.
+        if node_name is not None:
+            self.node_name = node_name
+        if task is not None:
+            self.task = task
+        if state_snapshot is not None:
+            self.state_snapshot = state_snapshot
+        if duration_ms is not None:
+            self.duration_ms = duration_ms
+        if message != "":
+            self.message = message
         self.data = data if data is not None else {}
-        self.namespace = [str(part) for part in namespace] if namespace else None
+        if namespace:
+            self.namespace = [str(part) for part in namespace]
 
     @property
     def event_type(self) -> StreamEventType | str:
@@ -287,11 +289,16 @@ class ExecutorStreamEvent(StreamEvent):
         ``"event_type"`` (the same name as ``"type"``) and ``"timestamp"`` as an
         ISO-8601 UTC string.
         """
-        out = super().to_dict()
+        # The core rule (StreamEvent.to_dict), widened to the executor fields, in
+        # one pass over what the event stores: this runs once per streamed token.
         attrs = self.__dict__
-        for name in EXECUTOR_FIELDS:
-            value = attrs[name]
-            if value is not None and value not in _UNSET_VALUES:
+        out = wire_head(attrs)
+        for name, value in attrs.items():
+            if value is None:
+                continue
+            if name in _WIRE_NAMES or (
+                name in _EXECUTOR_FIELD_NAMES and value not in _UNSET_VALUES
+            ):
                 out[name] = value
         out["event_type"] = attrs["type"]
         out["timestamp"] = iso_utc(attrs["timestamp"])
@@ -353,31 +360,29 @@ class ExecutorStreamEvent(StreamEvent):
                 f"choose from {', '.join(EXECUTOR_FIELDS)}"
             )
         source = type(event)
-        if cls is ExecutorStreamEvent and (source is StreamEvent or source is ExecutorStreamEvent):
-            # This package's own events: copy the fields, no dict round trip (the
-            # common case, once per token an agent streams).
-            wrapped = cls.__new__(cls)
-            if source is StreamEvent:
-                fields = event.__dict__ | _UNSET_EXECUTOR_FIELDS
-                fields["data"] = {}
-            else:
-                fields = event.__dict__.copy()
+        if cls is ExecutorStreamEvent and (
+            source is StreamEvent
+            or (source is ExecutorStreamEvent and executor_fields.keys() <= event.__dict__.keys())
+        ):
+            # This package's own events (the common case, once per token an agent
+            # streams): copy what they store, no round trip through a dict. An
+            # executor event takes this path only when every given field replaces
+            # one it stores, so the fields stay in their order.
+            fields = event.__dict__.copy()
             kind = fields["type"]
             if type(kind) is not str or not kind:
                 fields["type"] = _type_name(kind)
+            if executor_fields:
+                _store_executor_fields(fields, executor_fields)
+            if "data" not in fields:
+                fields["data"] = {}
+            wrapped = cls.__new__(cls)
             wrapped.__dict__ = fields
-        elif isinstance(event, Mapping):
-            wrapped = cls.from_dict(event)
-        else:
-            wrapped = cls.from_dict(_attributes(event))
-        for name, given in executor_fields.items():
-            value = given
-            if name == "data" and given is None:
-                value = {}
-            elif name == "namespace":
-                value = [str(part) for part in given] if given else None
-            setattr(wrapped, name, value)
-        return wrapped
+            return wrapped
+        fields_of = event if isinstance(event, Mapping) else _attributes(event)
+        if executor_fields:
+            fields_of = {**fields_of, **executor_fields}
+        return cls.from_dict(fields_of)
 
     def __repr__(self) -> str:
         """Compact: the core parts, then node, message and duration when set."""
@@ -398,6 +403,23 @@ _OBJECT_FIELDS: Final = (
     "timestamp",
     *EXECUTOR_FIELDS,
 )
+
+
+def _store_executor_fields(fields: dict[str, Any], given: dict[str, Any]) -> None:
+    """Store the executor fields *given* into an event's *fields*, as ``__init__`` would."""
+    names = sorted(given, key=_FIELD_RANK.__getitem__) if len(given) > 1 else given
+    for name in names:
+        value = given[name]
+        if name == "data":
+            value = {} if value is None else value
+        elif name == "namespace":
+            value = [str(part) for part in value] if value else None
+            if "data" not in fields:
+                fields["data"] = {}  # data comes before namespace
+        elif name == "message" and value == "":
+            fields.pop(name, None)
+            continue
+        fields[name] = value
 
 
 def _attributes(event: Any) -> dict[str, Any]:

@@ -412,11 +412,14 @@ class ChunkTranslator:
             event = from_core_event(chunk)
         except (TypeError, ValueError):
             return []  # not an event: custom data for some other consumer
+        where: dict[str, Any] = {}
         if event.node_name is None:
-            event.node_name = self._node_of(ns)
+            node = self._node_of(ns)
+            if node is not None:
+                where["node_name"] = node
         if event.namespace is None and ns:
-            event.namespace = list(ns)
-        return [event]
+            where["namespace"] = ns
+        return [from_core_event(event, **where) if where else event]
 
     def _node_of(self, ns: Namespace) -> str | None:
         names = {r.name for (space, _), r in self.running.items() if space == ns}

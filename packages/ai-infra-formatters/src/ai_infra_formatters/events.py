@@ -217,8 +217,9 @@ def event_view(event: Any) -> tuple[str, Mapping[str, Any]]:
 
     A dict in wire form is returned as is; a dataclass shaped like ai-infra's
     ``StreamEvent`` (ai-infra's own, ``ExecutorStreamEvent``, ...) is read in
-    place through its attributes, where absent values are ``None``, rather than
-    through ``to_dict()``. Everything else goes through :func:`event_to_dict`.
+    place through its ``__dict__`` (a field it does not store, as the executor's
+    events leave out their defaults, reads as ``None``; so does a field set to
+    ``None``) rather than through ``to_dict()``. Everything else goes through :func:`event_to_dict`.
     The fields must not be mutated.
     """
     if type(event) is dict:
