@@ -100,6 +100,7 @@ def check_json(event: Any, etype: str) -> dict[str, Any]:
     """JsonFormatter's invariant: one line orjson parses, with the type; returns the object."""
     line = _JSON.format(event)
     assert line
+    assert _JSON.format_bytes(event) == line.encode("utf-8")  # the two hot paths agree
     assert "\n" not in line
     assert "\r" not in line
     line.encode("utf-8")

@@ -256,6 +256,7 @@ def token_has_text(event: Any) -> bool:
 def test_json_is_one_parseable_line_with_the_type(case: tuple[Any, str], visibility: Any) -> None:
     event, etype = case
     line = _JSON[visibility].format(event)
+    assert _JSON[visibility].format_bytes(event) == line.encode("utf-8")
     if visibility is not None and not should_emit_event(etype, visibility):
         assert line == ""
         return

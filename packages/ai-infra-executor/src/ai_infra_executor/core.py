@@ -202,10 +202,12 @@ class StreamEvent:
         """
         # This runs once per streamed token: it reads only what the event stores.
         attrs = self.__dict__
-        out = wire_head(attrs)
-        for name, value in attrs.items():
-            if value is not None and name in _WIRE_NAMES:
-                out[name] = value
+        out = wire_head(attrs) if "result" in attrs else {"type": attrs["type"]}
+        for name in attrs:  # keys, then a lookup: cheaper than items() here
+            if name in _WIRE_NAMES:
+                value = attrs[name]
+                if value is not None:
+                    out[name] = value
         return out
 
     def __repr__(self) -> str:

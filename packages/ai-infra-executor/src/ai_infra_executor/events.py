@@ -101,13 +101,12 @@ EXECUTOR_FIELDS: Final[tuple[str, ...]] = (
 _EXECUTOR_TYPES: Final = frozenset(EXECUTOR_EVENT_TYPES)
 _EXECUTOR_FIELD_NAMES: Final = frozenset(EXECUTOR_FIELDS)
 _WIRE_NAMES: Final = frozenset(WIRE_FIELDS)
-# Executor field values to_dict() leaves out, besides None.
-_UNSET_VALUES: Final[tuple[str, dict[str, Any]]] = ("", {})
 # Each executor field's place in EXECUTOR_FIELDS, to store given fields in that order.
 _FIELD_RANK: Final = {name: rank for rank, name in enumerate(EXECUTOR_FIELDS)}
 # [(whole second, its ISO text)]: the last second iso_utc() formatted. One tuple,
 # replaced whole, so threads never see a second paired with another's text.
 _ISO_SECOND: Final[list[tuple[int, str]]] = [(-1, "")]
+_floor: Final = math.floor
 
 
 def iso_utc(timestamp: float) -> str:
@@ -116,7 +115,7 @@ def iso_utc(timestamp: float) -> str:
     date and time of day are formatted once per second."""
     if not timestamp >= 0:  # before 1970, or not a number: the general way
         return datetime.fromtimestamp(timestamp, UTC).isoformat()
-    second = math.floor(timestamp)
+    second = _floor(timestamp)
     micros = round((timestamp - second) * 1_000_000)  # half-even, as datetime rounds
     if micros >= 1_000_000:
         second += 1
@@ -125,7 +124,10 @@ def iso_utc(timestamp: float) -> str:
     if cached[0] != second:
         cached = (second, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second)))
         _ISO_SECOND[0] = cached
-    return f"{cached[1]}.{micros:06d}+00:00" if micros else f"{cached[1]}+00:00"
+    if not micros:
+        return f"{cached[1]}+00:00"
+    # str().zfill() is about twice as fast as the "06d" format spec.
+    return f"{cached[1]}.{str(micros).zfill(6)}+00:00"
 
 
 def _type_name(value: Any) -> str:
@@ -292,14 +294,18 @@ class ExecutorStreamEvent(StreamEvent):
         # The core rule (StreamEvent.to_dict), widened to the executor fields, in
         # one pass over what the event stores: this runs once per streamed token.
         attrs = self.__dict__
-        out = wire_head(attrs)
-        for name, value in attrs.items():
-            if value is None:
-                continue
-            if name in _WIRE_NAMES or (
-                name in _EXECUTOR_FIELD_NAMES and value not in _UNSET_VALUES
-            ):
-                out[name] = value
+        out = wire_head(attrs) if "result" in attrs else {"type": attrs["type"]}
+        for name in attrs:
+            if name in _WIRE_NAMES:
+                value = attrs[name]
+                if value is not None:
+                    out[name] = value
+            elif name in _EXECUTOR_FIELD_NAMES:
+                value = attrs[name]
+                # "" and {} count as unset too: among these fields' types (str,
+                # dict, float, list) they are the falsy strs and dicts.
+                if value is not None and (value or not isinstance(value, (str, dict))):
+                    out[name] = value
         out["event_type"] = attrs["type"]
         out["timestamp"] = iso_utc(attrs["timestamp"])
         return out

@@ -64,7 +64,11 @@ def event_to_dict(event: Any) -> dict[str, Any]:
             except Exception:
                 result = None
         if type(result) is dict:
-            fields = result  # the common case: an event class's own to_dict()
+            # The common case: an event class's own to_dict(), in wire form.
+            raw = result.get("type")
+            if type(raw) is str and raw:
+                return result
+            fields = result
         elif isinstance(event, Mapping):
             fields = _mapping_copy(event)
         else:

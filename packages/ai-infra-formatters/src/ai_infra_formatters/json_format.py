@@ -168,7 +168,12 @@ def dumps_event(fields: Any, option: int = 0) -> bytes:
     try:
         return orjson.dumps(fields, default=json_default, option=option)
     except _ENCODE_ERRORS:
-        return orjson.dumps(to_jsonable(fields), default=json_default, option=option)
+        return _dumps_jsonable(fields, option)
+
+
+def _dumps_jsonable(fields: Any, option: int) -> bytes:
+    """What :func:`dumps_event` falls back to when orjson refuses *fields*."""
+    return orjson.dumps(to_jsonable(fields), default=json_default, option=option)
 
 
 class JsonFormatter:
@@ -220,12 +225,20 @@ class JsonFormatter:
 
     def format_bytes(self, event: Any) -> bytes:
         """*event* as UTF-8 JSON bytes (no trailing newline); ``b""`` if not shown."""
-        if self._direct:  # the hot path: compact, nothing filtered
-            return dumps_event(event_to_dict(event), self._option)
-        fields = self.to_dict(event)
-        if fields is None:
+        if self._direct:  # the hot path: compact, nothing filtered (format() mirrors it)
+            if type(event) is dict:
+                kind = event.get("type")
+                fields = event if type(kind) is str and kind else event_to_dict(event)
+            else:
+                fields = event_to_dict(event)
+            try:
+                return orjson.dumps(fields, default=json_default, option=self._option)
+            except _ENCODE_ERRORS:
+                return _dumps_jsonable(fields, self._option)
+        shown = self.to_dict(event)
+        if shown is None:
             return b""
-        data = dumps_event(fields, self._option)
+        data = dumps_event(shown, self._option)
         if self.indent is None or self.indent == 2:
             return data
         import json
@@ -236,19 +249,19 @@ class JsonFormatter:
 
     def format(self, event: Any) -> str:
         """*event* as one JSON object (no trailing newline); ``""`` if not shown."""
-        if self._direct:  # compact, nothing filtered
+        if self._direct:
+            # format_bytes' hot path, written out again: this is the hottest call
+            # of all (a web client fed event dicts), and a call less is ~15% of it.
             if type(event) is dict:
-                # The hottest path (a web client fed event dicts): straight to orjson.
                 kind = event.get("type")
-                if type(kind) is str and kind:
-                    try:
-                        return orjson.dumps(
-                            event, default=json_default, option=self._option
-                        ).decode()
-                    except _ENCODE_ERRORS:
-                        pass
-            return dumps_event(event_to_dict(event), self._option).decode("utf-8")
-        return self.format_bytes(event).decode("utf-8")
+                fields = event if type(kind) is str and kind else event_to_dict(event)
+            else:
+                fields = event_to_dict(event)
+            try:
+                return orjson.dumps(fields, default=json_default, option=self._option).decode()
+            except _ENCODE_ERRORS:
+                return _dumps_jsonable(fields, self._option).decode()
+        return self.format_bytes(event).decode()
 
     def format_sse(self, event: Any, *, event_name: str | None = None) -> str:
         """*event* framed for Server-Sent Events: ``[event: NAME\\n]data: {...}\\n\\n``.
