@@ -101,6 +101,8 @@ EXECUTOR_FIELDS: Final[tuple[str, ...]] = (
 _EXECUTOR_TYPES: Final = frozenset(EXECUTOR_EVENT_TYPES)
 _EXECUTOR_FIELD_NAMES: Final = frozenset(EXECUTOR_FIELDS)
 _WIRE_NAMES: Final = frozenset(WIRE_FIELDS)
+# The executor fields from_core_event normalises before storing them.
+_NORMALISED: Final = frozenset({"data", "namespace", "message"})
 # Each executor field's place in EXECUTOR_FIELDS, to store given fields in that order.
 _FIELD_RANK: Final = {name: rank for rank, name in enumerate(EXECUTOR_FIELDS)}
 # [(whole second, its ISO text)]: the last second iso_utc() formatted. One tuple,
@@ -378,7 +380,9 @@ class ExecutorStreamEvent(StreamEvent):
             kind = fields["type"]
             if type(kind) is not str or not kind:
                 fields["type"] = _type_name(kind)
-            if executor_fields:
+            if len(executor_fields) == 1 and _NORMALISED.isdisjoint(executor_fields):
+                fields.update(executor_fields)  # one field (node_name, most often): no care
+            elif executor_fields:
                 _store_executor_fields(fields, executor_fields)
             if "data" not in fields:
                 fields["data"] = {}

@@ -137,10 +137,6 @@ def _is_standard_stream(stream: Any) -> bool:
         return False
 
 
-def _inline_tokens(formatter: StreamFormatter) -> bool:
-    return bool(getattr(formatter, "inline_tokens", True))
-
-
 class EventWriter:
     """Writes formatted events to one text stream, safe to share between threads.
 
@@ -219,9 +215,10 @@ class EventWriter:
         if self._closed:
             return  # the reader is gone: drop the event without formatting it
         text = formatter.format(event)
-        inline = _inline_tokens(formatter) and event_type_of(event) == "token"
+        # A formatter without the attribute writes tokens inline (the protocol's default).
+        inline = getattr(formatter, "inline_tokens", True) and event_type_of(event) == "token"
         with self._lock:
-            if self._dropping():
+            if (self._closed or self._error is not None) and self._dropping():
                 return
             if inline:
                 if text:
@@ -232,8 +229,8 @@ class EventWriter:
                 return
             if self._line_open:
                 text = "\n" + text
+                self._line_open = False
             self._emit(text + "\n")
-            self._line_open = False
 
     def end_line(self) -> None:
         """Close a line that tokens left open (call when a stream of tokens ends).
