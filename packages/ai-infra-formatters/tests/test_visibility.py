@@ -17,7 +17,12 @@ from ai_infra_formatters import (
     should_emit_event,
     stream_to_console,
 )
-from ai_infra_formatters.visibility import hidden_fields, parse_visibility
+from ai_infra_formatters.event_types import CORE_EVENT_TYPES, EXECUTOR_EVENT_TYPES
+from ai_infra_formatters.visibility import (
+    hidden_event_types,
+    hidden_fields,
+    parse_visibility,
+)
 
 LEVELS = ("minimal", "standard", "detailed", "debug")
 
@@ -101,6 +106,13 @@ def test_should_emit_event_core_types(etype: str, lowest: str) -> None:
 @pytest.mark.parametrize("etype", [*EXECUTOR_TYPES, "brand_new_type"])
 def test_executor_and_unknown_types_always_shown(etype: str) -> None:
     assert all(should_emit_event(etype, level) for level in LEVELS)
+
+
+@pytest.mark.parametrize("level", ["minimal", "standard", "detailed", "debug", "no-such-level"])
+def test_hidden_event_types_are_the_types_should_emit_event_refuses(level: str) -> None:
+    every_type = (*CORE_EVENT_TYPES, *EXECUTOR_EVENT_TYPES, "made_up")
+    refused = {etype for etype in every_type if not should_emit_event(etype, level)}
+    assert hidden_event_types(level) == refused
 
 
 def test_hidden_fields_per_level() -> None:

@@ -38,7 +38,12 @@ from ai_infra_formatters.text_safety import (
     safe_text,
 )
 from ai_infra_formatters.theme import resolve_styles
-from ai_infra_formatters.visibility import filter_fields, parse_visibility, should_emit_event
+from ai_infra_formatters.visibility import (
+    filter_fields,
+    hidden_event_types,
+    hidden_fields,
+    parse_visibility,
+)
 
 __all__ = ["ConsoleFormatter", "MinimalFormatter", "PlainFormatter", "RichFormatter"]
 
@@ -129,6 +134,10 @@ class ConsoleFormatter:
         self.colors_enabled = colors_enabled
         self.show_timing = show_timing
         self.visibility = parse_visibility(visibility) if visibility is not None else None
+        level = self.visibility
+        # The visibility rules as two sets, tested once per event.
+        self._hidden_types = hidden_event_types(level) if level is not None else frozenset()
+        self._hidden_fields = hidden_fields(level) if level is not None else frozenset()
         self.console = console if console is not None else Console(file=file)
         self._options = TextOptions(show_timing, max_value_length, truncation_marker)
         self._styles = resolve_styles(theme)
@@ -187,9 +196,10 @@ class ConsoleFormatter:
         elif layout is _JSON:
             return self.format_json(event)
         if self.visibility is not None:
-            if not should_emit_event(etype, self.visibility):
+            if etype in self._hidden_types:
                 return ""
-            fields = filter_fields(dict(fields), self.visibility)
+            if not self._hidden_fields.isdisjoint(fields):
+                fields = filter_fields(dict(fields), self.visibility)
         rendering = render_event(etype, fields, self._options, detail=layout is _RICH)
         line = self._join(rendering.headline)
         if layout is _RICH:

@@ -21,6 +21,7 @@ __all__ = [
     "VISIBILITY_LEVELS",
     "Visibility",
     "filter_fields",
+    "hidden_event_types",
     "hidden_fields",
     "parse_visibility",
     "should_emit_event",
@@ -83,6 +84,13 @@ def should_emit_event(event_type: str, visibility: str) -> bool:
     """
     level = VISIBILITY_LEVELS.get(visibility, 1)
     return level >= _EVENT_REQUIREMENTS.get(event_type, 0)
+
+
+def hidden_event_types(visibility: str) -> frozenset[str]:
+    """The event types not shown at *visibility*: ``should_emit_event(t, visibility)``
+    is false exactly for the types in it (a set, for a formatter to test once per event)."""
+    level = VISIBILITY_LEVELS.get(visibility, 1)
+    return frozenset(etype for etype, needed in _EVENT_REQUIREMENTS.items() if level < needed)
 
 
 def hidden_fields(visibility: str) -> frozenset[str]:
