@@ -144,3 +144,12 @@ def test_rewrapping_with_a_field_the_event_lacks_keeps_the_field_order() -> None
     cleared = ExecutorStreamEvent.from_core_event(first, message="")
     assert cleared.message == ""
     assert "message" not in cleared.to_dict()
+
+
+@pytest.mark.parametrize("content", ["hi", "", None])
+def test_the_token_shortcut_of_to_dict_gives_the_general_wire_form(content: str | None) -> None:
+    token = StreamEvent("token", content="x", timestamp=1.0)
+    token.content = content  # stored even when None: the shortcut must not show it
+    expected = {"type": "token"} if content is None else {"type": "token", "content": content}
+    assert token.to_dict() == expected
+    assert ExecutorStreamEvent.from_core_event(token).to_dict()["type"] == "token"

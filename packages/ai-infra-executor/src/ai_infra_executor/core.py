@@ -202,6 +202,11 @@ class StreamEvent:
         """
         # This runs once per streamed token: it reads only what the event stores.
         attrs = self.__dict__
+        if len(attrs) == 3 and "content" in attrs and "timestamp" in attrs:
+            # A token as made (type, content, timestamp): most of any stream.
+            content = attrs["content"]
+            if content is not None:
+                return {"type": attrs["type"], "content": content}
         out = wire_head(attrs) if "result" in attrs else {"type": attrs["type"]}
         for name in attrs:  # keys, then a lookup: cheaper than items() here
             if name in _WIRE_NAMES:
