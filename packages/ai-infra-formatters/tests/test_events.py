@@ -334,6 +334,43 @@ def test_to_dict_is_called_once_per_event() -> None:
     assert _CountingToDict.calls == 1
 
 
+class _UntypedToDict:
+    """to_dict() gives a dict without a type (read from event_type), counting its calls."""
+
+    calls = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        type(self).calls += 1
+        return {"event_type": "task_start", "message": "m"}
+
+
+class _RaisingToDict:
+    """to_dict() raises: the event is read through its attributes."""
+
+    calls = 0
+
+    def __init__(self) -> None:
+        self.type = "progress"
+        self.message = "half"
+
+    def to_dict(self) -> dict[str, Any]:
+        type(self).calls += 1
+        raise RuntimeError("no")
+
+
+@pytest.mark.parametrize("cls", [_CountingToDict, _UntypedToDict, _RaisingToDict])
+def test_json_hot_paths_call_to_dict_once_per_event(cls: Any) -> None:
+    # The first event of a class goes through event_to_dict, later ones through
+    # the formatters' own shortcut (known_to_dict): both call to_dict once.
+    fmt = JsonFormatter()
+    expected = event_to_dict(cls())
+    for write in (fmt.format, fmt.format_bytes, fmt.format, fmt.format_bytes):
+        cls.calls = 0
+        line = write(cls())
+        assert cls.calls == 1
+        assert orjson.loads(line) == expected
+
+
 class _ClassmethodToDict:
     """A to_dict that is not a plain function is still called through the instance."""
 

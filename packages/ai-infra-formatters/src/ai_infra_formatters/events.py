@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from enum import Enum
 from types import FunctionType
-from typing import Any
+from typing import Any, Final
 
 from ai_infra_formatters.event_types import UNKNOWN_EVENT_TYPE
 
@@ -51,9 +51,7 @@ def event_to_dict(event: Any) -> dict[str, Any]:
     copied (never mutated) when the type has to be filled in.
     """
     cls = type(event)
-    if cls is dict:
-        fields: Mapping[Any, Any] = event
-    else:
+    if cls is not dict:
         method = _TO_DICT_METHODS.get(cls, _UNSEEN)
         if method is _UNSEEN:
             method = _to_dict_method(cls)
@@ -63,21 +61,45 @@ def event_to_dict(event: Any) -> dict[str, Any]:
                 result = method(event)
             except Exception:
                 result = None
-        if type(result) is dict:
-            # The common case: an event class's own to_dict(), in wire form.
-            raw = result.get("type")
-            if type(raw) is str and raw:
-                return result
-            fields = result
-        elif isinstance(event, Mapping):
-            fields = _mapping_copy(event)
-        else:
-            # The class's to_dict already ran (or there is none): not called again.
-            fields = _object_fields(event, result if method is not None else _UNSEEN)
+            if type(result) is dict:
+                # The common case: an event class's own to_dict(), in wire form.
+                kind = result.get("type")
+                if type(kind) is str and kind:
+                    return result
+        return finish_event_dict(event, method, result)
+    given: dict[str, Any] = event  # a dict, used as is when in wire form
+    raw = given.get("type")
+    if type(raw) is str and raw:
+        return given
+    return _with_type(given)
 
+
+def finish_event_dict(
+    event: Any, method: Callable[[Any], Any] | None, result: Any
+) -> dict[str, Any]:
+    """:func:`event_to_dict` of an object whose class's ``to_dict`` *method* gave
+    *result* (``None`` if it raised), or that has none (*method* is ``None``).
+
+    For a formatter's hot path that called the method itself (see
+    :data:`known_to_dict`) and got no dict in wire form: the method is not
+    called again.
+    """
+    fields: Mapping[Any, Any]
+    if type(result) is dict:
+        fields = result
+    elif isinstance(event, Mapping):
+        fields = _mapping_copy(event)
+    else:
+        fields = _object_fields(event, result if method is not None else _UNSEEN)
     raw = fields.get("type")
     if type(raw) is str and raw:
         return fields if type(fields) is dict else dict(fields)
+    return _with_type(fields)
+
+
+def _with_type(fields: Mapping[Any, Any]) -> dict[str, Any]:
+    """A copy of *fields* whose ``type`` is a non-empty str (from ``event_type``, else unknown)."""
+    raw = fields.get("type")
     if raw is None:
         raw = fields.get("event_type")
     out = dict(fields)
@@ -88,6 +110,13 @@ def event_to_dict(event: Any) -> dict[str, Any]:
 # Per event class, its to_dict function (called unbound), or None: looked up once.
 _TO_DICT_METHODS: dict[type, Callable[[Any], Any] | None] = {}
 _UNSEEN: Any = object()
+
+#: ``known_to_dict(cls)``: the ``to_dict`` function of an event class
+#: :func:`event_to_dict` has met (to be called unbound with the event), else
+#: ``None`` (a class not met yet, or one without such a method). A C-level lookup,
+#: for formatters' hot paths: they call the function themselves and hand a result
+#: not in wire form to :func:`finish_event_dict`.
+known_to_dict: Final[Callable[[type], Callable[[Any], Any] | None]] = _TO_DICT_METHODS.get
 
 
 def _to_dict_method(cls: type) -> Callable[[Any], Any] | None:

@@ -19,7 +19,7 @@ from typing import Any, Final
 
 import orjson
 
-from ai_infra_formatters.events import event_to_dict
+from ai_infra_formatters.events import event_to_dict, finish_event_dict, known_to_dict
 from ai_infra_formatters.visibility import (
     filter_fields,
     hidden_event_types,
@@ -236,9 +236,17 @@ class JsonFormatter:
     def format_bytes(self, event: Any) -> bytes:
         """*event* as UTF-8 JSON bytes (no trailing newline); ``b""`` if not shown."""
         if self._direct:  # the hot path: compact, nothing filtered (format() mirrors it)
+            # event_to_dict(event), written out: a call less is ~5% of an event.
             if type(event) is dict:
                 kind = event.get("type")
                 fields = event if type(kind) is str and kind else event_to_dict(event)
+            elif (method := known_to_dict(type(event))) is not None:
+                try:
+                    fields = method(event)
+                except Exception:
+                    fields = None
+                if not (type(fields) is dict and type(kind := fields.get("type")) is str and kind):
+                    fields = finish_event_dict(event, method, fields)
             else:
                 fields = event_to_dict(event)
             try:
@@ -261,10 +269,17 @@ class JsonFormatter:
         """*event* as one JSON object (no trailing newline); ``""`` if not shown."""
         if self._direct:
             # format_bytes' hot path, written out again: this is the hottest call
-            # of all (a web client fed event dicts), and a call less is ~15% of it.
+            # of all, and each call saved is 5-15% of an event.
             if type(event) is dict:
                 kind = event.get("type")
                 fields = event if type(kind) is str and kind else event_to_dict(event)
+            elif (method := known_to_dict(type(event))) is not None:
+                try:
+                    fields = method(event)
+                except Exception:
+                    fields = None
+                if not (type(fields) is dict and type(kind := fields.get("type")) is str and kind):
+                    fields = finish_event_dict(event, method, fields)
             else:
                 fields = event_to_dict(event)
             try:
