@@ -32,7 +32,7 @@ from hypothesis import strategies as st
 from rich.console import Console
 
 from ai_infra_formatters import ConsoleFormatter, JsonFormatter, stream_to_console
-from ai_infra_formatters.text_safety import safe_line
+from ai_infra_formatters.text_safety import safe_cut, safe_line, safe_text, truncate
 from ai_infra_formatters.visibility import should_emit_event
 
 # -- strategies -------------------------------------------------------------------------
@@ -338,6 +338,19 @@ def test_tokens_concatenate_to_the_original(tokens: list[str], width: int) -> No
     stream_to_console({"type": "done"}, formatter=formatter, stream=buf)
     after = buf.getvalue()[len(text) :]
     assert after == ("■ Done\n" if text.endswith("\n") or not text else "\n■ Done\n")
+
+
+@given(
+    st.lists(TEXT, max_size=12).map("".join),
+    st.one_of(st.none(), st.integers(min_value=0, max_value=40)),
+    st.booleans(),
+)
+def test_safe_cut_is_truncate_of_the_whole_safe_text(
+    text: str, limit: int | None, keep_layout: bool
+) -> None:
+    make_safe = safe_text if keep_layout else safe_line
+    expected = truncate(make_safe(text), limit, "…")
+    assert safe_cut(text, limit, "…", keep_layout=keep_layout) == expected
 
 
 @given(TEXT, st.integers(min_value=1, max_value=50))

@@ -19,7 +19,7 @@ from enum import Enum
 from typing import Any, Final, NamedTuple
 
 from ai_infra_formatters.json_format import dumps_event
-from ai_infra_formatters.text_safety import safe_line, safe_text, truncate
+from ai_infra_formatters.text_safety import safe_cut, safe_line, safe_text
 
 __all__ = [
     "MINIMAL_EVENT_TYPES",
@@ -147,7 +147,7 @@ def _text(value: Any, opts: TextOptions) -> str:
         value = ""
     else:
         value = _str(value)
-    return truncate(safe_line(value), opts.max_value_length, opts.truncation_marker)
+    return safe_cut(value, opts.max_value_length, opts.truncation_marker)
 
 
 def _task_title(fields: Mapping[str, Any]) -> str | None:
@@ -375,5 +375,5 @@ def _render_event(
         err = f.get("error")
         if err is not None and err != "":
             text = err if isinstance(err, str) else _text(err, opts)
-            panel = truncate(safe_text(text), opts.max_value_length, opts.truncation_marker)
+            panel = safe_cut(text, opts.max_value_length, opts.truncation_marker, keep_layout=True)
     return Rendering(headline, _details(etype, f, opts), panel)

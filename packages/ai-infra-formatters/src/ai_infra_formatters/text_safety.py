@@ -13,7 +13,14 @@ from __future__ import annotations
 import re
 from typing import Final
 
-__all__ = ["DEFAULT_MAX_LENGTH", "DEFAULT_TRUNCATION_MARKER", "safe_line", "safe_text", "truncate"]
+__all__ = [
+    "DEFAULT_MAX_LENGTH",
+    "DEFAULT_TRUNCATION_MARKER",
+    "safe_cut",
+    "safe_line",
+    "safe_text",
+    "truncate",
+]
 
 DEFAULT_MAX_LENGTH: Final = 2000
 DEFAULT_TRUNCATION_MARKER: Final = "…"
@@ -45,6 +52,11 @@ _TEXT_TABLE: Final = _build_table(keep_layout=True)
 _LINE_TABLE: Final = _build_table(keep_layout=False)
 
 _BIDI_CLASS: Final = "".join(f"\\u{c:04x}" for c in _BIDI)
+# The characters whose stand-in is longer than they are: C1 controls ("\\x9b", 3
+# more) and bidi controls ("<U+202E>", 7 more). Every other stand-in is one character.
+_C1: Final = tuple(map(chr, range(0x80, 0xA0)))
+_BIDI_CHARS: Final = tuple(map(chr, _BIDI))
+_GROWING: Final = re.compile(f"[\\x80-\\x9f{_BIDI_CLASS}]")
 _TEXT_UNSAFE: Final = re.compile(f"[\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f\\ud800-\\udfff{_BIDI_CLASS}]")
 _LINE_UNSAFE: Final = re.compile(f"[\\x00-\\x1f\\x7f-\\x9f\\ud800-\\udfff{_BIDI_CLASS}]")
 
@@ -70,6 +82,43 @@ def safe_line(text: str) -> str:
     if "\r\n" in text:
         text = text.replace("\r\n", "\n")
     return text.translate(_LINE_TABLE)
+
+
+def safe_cut(
+    text: str,
+    limit: int | None,
+    marker: str = DEFAULT_TRUNCATION_MARKER,
+    *,
+    keep_layout: bool = False,
+) -> str:
+    """``truncate(safe_line(text), limit, marker)`` (``safe_text`` with *keep_layout*),
+    making safe only the part of a long *text* that is shown.
+
+    The result is the same, character for character; the cost no longer grows with
+    all of *text* (a 10 MB tool result full of escape sequences took ~0.5 s to make
+    safe, to show 2000 characters of it): the length the marker reports is counted,
+    not built.
+    """
+    make_safe = safe_text if keep_layout else safe_line
+    # Each shown character comes from one character of text, or two ("\r\n"), so
+    # the first `limit` shown come from at most 2 * limit of text (a cut there
+    # changes nothing before them).
+    head_length = 2 * limit + 2 if limit else 0
+    if not limit or len(text) <= head_length:
+        return truncate(make_safe(text), limit, marker)
+    shown = make_safe(text[:head_length])[:limit]
+    return f"{shown}{marker} [+{_safe_length(text, keep_layout) - limit} chars]"
+
+
+def _safe_length(text: str, keep_layout: bool) -> int:
+    """``len(safe_text(text))`` (``safe_line`` without *keep_layout*), without building it."""
+    unsafe = _TEXT_UNSAFE if keep_layout else _LINE_UNSAFE
+    if text.isprintable() or unsafe.search(text) is None:
+        return len(text)
+    length = len(text) - text.count("\r\n")
+    if _GROWING.search(text) is not None:
+        length += 3 * sum(map(text.count, _C1)) + 7 * sum(map(text.count, _BIDI_CHARS))
+    return length
 
 
 def truncate(text: str, limit: int | None, marker: str = DEFAULT_TRUNCATION_MARKER) -> str:
