@@ -381,3 +381,35 @@ class _ClassmethodToDict:
 
 def test_a_classmethod_to_dict_is_called_through_the_instance() -> None:
     assert event_to_dict(_ClassmethodToDict()) == {"type": "done", "tools_called": 2}
+
+
+class _MappingWithTypeAttribute(_ReadOnly):
+    """A Mapping event whose class also has a `type` attribute: the key is what counts."""
+
+    type = "not-this"
+
+
+class _ExplodingAttributes:
+    def __getattr__(self, name: str) -> Any:
+        raise RuntimeError(name)
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        {"type": "token", "content": "x"},
+        {"event_type": "task_start"},
+        _ReadOnly({"type": "intent", "content": "c"}),
+        _MappingWithTypeAttribute({"type": "done"}),
+        _MappingWithTypeAttribute({"message": "no type"}),
+        StreamEvent(type="tool_end", tool="t"),
+        _ExplodingAttributes(),
+        object(),
+    ],
+    ids=lambda e: type(e).__name__,
+)
+def test_event_type_of_agrees_with_event_to_dict(event: Any) -> None:
+    # (An object that names its type only in to_dict() is the exception: event_type_of
+    # does not call it, so such an object's type reads as "unknown" there.)
+    for _ in range(2):  # the second time, the class is known
+        assert event_type_of(event) == event_to_dict(event)["type"]
