@@ -65,8 +65,17 @@ WIRE_FIELDS: Final[tuple[str, ...]] = (
 
 _WIRE_NAMES: Final = frozenset(WIRE_FIELDS)
 _REPR_CONTENT_LENGTH: Final = 50
-# The default of StreamEvent's timestamp parameter: "now", told apart from any value.
-_NOW: Any = object()
+
+
+class _Now:
+    """The default of StreamEvent's ``timestamp`` parameter: the time the event is made."""
+
+    def __repr__(self) -> str:
+        return "<factory>"  # what dataclasses show for a default_factory in a signature
+
+
+# Told apart from any value a caller passes, None included (ai-infra stores that).
+_NOW: Any = _Now()
 
 
 def wire_head(attrs: dict[str, Any]) -> dict[str, Any]:

@@ -7,6 +7,7 @@ names the upstream file (``nox -s upstream-compat`` sets it).
 from __future__ import annotations
 
 import dataclasses
+import inspect
 import io
 import typing
 from types import ModuleType
@@ -84,6 +85,16 @@ def _defaults(cls: type) -> list[tuple[str, Any]]:
 
 def test_stream_event_has_the_same_fields_and_defaults(upstream):
     assert _defaults(ours.StreamEvent) == _defaults(upstream.StreamEvent)
+
+
+def test_stream_event_takes_the_same_arguments(upstream):
+    # Our __init__ is written out (it stores only what differs from a default);
+    # it must take what the one dataclasses writes for ai-infra takes.
+    def shape(cls: type) -> list[tuple[str, Any, str]]:
+        params = inspect.signature(cls).parameters.values()
+        return [(p.name, p.kind, repr(p.default)) for p in params]
+
+    assert shape(ours.StreamEvent) == shape(upstream.StreamEvent)
 
 
 def test_stream_config_has_the_same_fields_and_defaults(upstream):
