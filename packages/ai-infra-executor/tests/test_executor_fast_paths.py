@@ -11,7 +11,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ai_infra_executor import ExecutorStreamEvent, StreamEvent
-from ai_infra_executor.events import iso_utc
+from ai_infra_executor.core import WIRE_FIELDS
+from ai_infra_executor.events import EXECUTOR_FIELDS, iso_utc
 
 
 @given(st.floats(min_value=0, max_value=2**34, allow_nan=False, allow_infinity=False))
@@ -153,3 +154,83 @@ def test_the_token_shortcut_of_to_dict_gives_the_general_wire_form(content: str 
     expected = {"type": "token"} if content is None else {"type": "token", "content": content}
     assert token.to_dict() == expected
     assert ExecutorStreamEvent.from_core_event(token).to_dict()["type"] == "token"
+
+
+# -- the wire form, whatever was stored when ---------------------------------------
+
+_TEXT = st.none() | st.text(max_size=4)
+_DICT = st.none() | st.dictionaries(st.text(max_size=3), st.integers(), max_size=2)
+_FIELD_VALUES: dict[str, st.SearchStrategy[Any]] = {
+    "content": _TEXT,
+    "tool": _TEXT,
+    "tool_id": _TEXT,
+    "arguments": _DICT,
+    "result": _TEXT | _DICT,
+    "result_structured": st.booleans(),
+    "preview": _TEXT,
+    "latency_ms": st.none() | st.floats(0, 1e6),
+    "model": _TEXT,
+    "tools_called": st.none() | st.integers(0, 5),
+    "error": _TEXT,
+    "input_tokens": st.none() | st.integers(0, 9),
+    "output_tokens": st.none() | st.integers(0, 9),
+    "cost": st.none() | st.floats(0, 1),
+    "turn_id": st.none() | st.integers(0, 9),
+    "todo_items": st.none() | st.lists(st.fixed_dictionaries({"id": st.integers()}), max_size=2),
+    "node_name": _TEXT,
+    "task": _DICT,
+    "state_snapshot": _DICT,
+    "duration_ms": st.none() | st.floats(0, 1e6),
+    "message": st.text(max_size=4),
+    "data": st.dictionaries(st.text(max_size=3), st.integers(), max_size=2),
+    "namespace": st.none() | st.lists(st.text(min_size=1, max_size=3), min_size=1, max_size=2),
+}
+_TYPES = st.sampled_from(["token", "tool_end", "tool_start", "task_start", "node_end", "usage"])
+
+
+def _spec_wire_form(event: ExecutorStreamEvent) -> dict[str, Any]:
+    """ExecutorStreamEvent.to_dict() as its documentation states it, from attributes."""
+    out: dict[str, Any] = {"type": event.type}
+    if event.result is not None:
+        if event.result_structured and event.type == "tool_end":
+            out["structured_result"] = event.result
+            out["result_structured"] = True
+        else:
+            out["result"] = event.result
+    for name in WIRE_FIELDS:
+        if getattr(event, name) is not None:
+            out[name] = getattr(event, name)
+    for name in EXECUTOR_FIELDS:
+        value = getattr(event, name)
+        if value is not None and value != "" and value != {}:
+            out[name] = value
+    out["event_type"] = event.type
+    out["timestamp"] = iso_utc(event.timestamp)
+    return out
+
+
+@given(
+    _TYPES,
+    st.fixed_dictionaries({}, optional=_FIELD_VALUES),
+    st.fixed_dictionaries({}, optional=_FIELD_VALUES),
+    st.fixed_dictionaries({}, optional={k: _FIELD_VALUES[k] for k in EXECUTOR_FIELDS}),
+)
+def test_to_dict_is_the_documented_wire_form_however_the_event_was_made(
+    etype: str, made: dict[str, Any], set_later: dict[str, Any], wrapped_with: dict[str, Any]
+) -> None:
+    event = ExecutorStreamEvent(etype, timestamp=1_700_000_000.25, **made)
+    for name, value in set_later.items():
+        setattr(event, name, value)
+    assert event.to_dict() == _spec_wire_form(event)
+    core = StreamEvent(
+        etype,
+        timestamp=1_700_000_000.5,
+        **{  # type: ignore[arg-type]
+            k: v for k, v in made.items() if k in StreamEvent.__dataclass_fields__
+        },
+    )
+    wrapped = ExecutorStreamEvent.from_core_event(core, **wrapped_with)
+    assert wrapped.to_dict() == _spec_wire_form(wrapped)
+    again = ExecutorStreamEvent.from_core_event(event, **wrapped_with)
+    assert again.to_dict() == _spec_wire_form(again)
+    assert list(again.to_dict())[-2:] == ["event_type", "timestamp"]
