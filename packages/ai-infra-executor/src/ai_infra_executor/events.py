@@ -101,10 +101,8 @@ EXECUTOR_FIELDS: Final[tuple[str, ...]] = (
 _EXECUTOR_TYPES: Final = frozenset(EXECUTOR_EVENT_TYPES)
 _EXECUTOR_FIELD_NAMES: Final = frozenset(EXECUTOR_FIELDS)
 _WIRE_NAMES: Final = frozenset(WIRE_FIELDS)
-# The executor fields from_core_event normalises before storing them.
+# The executor fields __init__ normalises before storing them.
 _NORMALISED: Final = frozenset({"data", "namespace", "message"})
-# Each executor field's place in EXECUTOR_FIELDS, to store given fields in that order.
-_FIELD_RANK: Final = {name: rank for rank, name in enumerate(EXECUTOR_FIELDS)}
 # [(whole second, its ISO text)]: the last second iso_utc() formatted. One tuple,
 # replaced whole, so threads never see a second paired with another's text.
 _ISO_SECOND: Final[list[tuple[int, str]]] = [(-1, "")]
@@ -368,22 +366,23 @@ class ExecutorStreamEvent(StreamEvent):
                 f"choose from {', '.join(EXECUTOR_FIELDS)}"
             )
         source = type(event)
-        if cls is ExecutorStreamEvent and (
-            source is StreamEvent
-            or (source is ExecutorStreamEvent and executor_fields.keys() <= event.__dict__.keys())
+        if (
+            cls is ExecutorStreamEvent
+            and (source is StreamEvent or source is ExecutorStreamEvent)
+            and len(executor_fields) <= 1
+            and _NORMALISED.isdisjoint(executor_fields)
+            and (source is StreamEvent or executor_fields.keys() <= event.__dict__.keys())
         ):
-            # This package's own events (the common case, once per token an agent
-            # streams): copy what they store, no round trip through a dict. An
-            # executor event takes this path only when every given field replaces
-            # one it stores, so the fields stay in their order.
+            # This package's own events with at most one field that needs no
+            # normalising (node_name, once per token an agent streams): copy what
+            # they store, no round trip through __init__. A field an executor event
+            # does not store yet would land after its data, out of field order: that
+            # case, like every other, goes through __init__ below.
             fields = event.__dict__.copy()
             kind = fields["type"]
             if type(kind) is not str or not kind:
                 fields["type"] = _type_name(kind)
-            if len(executor_fields) == 1 and _NORMALISED.isdisjoint(executor_fields):
-                fields.update(executor_fields)  # one field (node_name, most often): no care
-            elif executor_fields:
-                _store_executor_fields(fields, executor_fields)
+            fields.update(executor_fields)
             if "data" not in fields:
                 fields["data"] = {}
             wrapped = cls.__new__(cls)
@@ -413,23 +412,6 @@ _OBJECT_FIELDS: Final = (
     "timestamp",
     *EXECUTOR_FIELDS,
 )
-
-
-def _store_executor_fields(fields: dict[str, Any], given: dict[str, Any]) -> None:
-    """Store the executor fields *given* into an event's *fields*, as ``__init__`` would."""
-    names = sorted(given, key=_FIELD_RANK.__getitem__) if len(given) > 1 else given
-    for name in names:
-        value = given[name]
-        if name == "data":
-            value = {} if value is None else value
-        elif name == "namespace":
-            value = [str(part) for part in value] if value else None
-            if "data" not in fields:
-                fields["data"] = {}  # data comes before namespace
-        elif name == "message" and value == "":
-            fields.pop(name, None)
-            continue
-        fields[name] = value
 
 
 def _attributes(event: Any) -> dict[str, Any]:
