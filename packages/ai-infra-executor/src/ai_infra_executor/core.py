@@ -63,7 +63,8 @@ WIRE_FIELDS: Final[tuple[str, ...]] = (
     "todo_items",
 )
 
-_WIRE_NAMES: Final = frozenset(WIRE_FIELDS)
+#: :data:`WIRE_FIELDS` as a set, for a membership test per stored field.
+WIRE_NAMES: Final = frozenset(WIRE_FIELDS)
 _REPR_CONTENT_LENGTH: Final = 50
 
 
@@ -218,7 +219,7 @@ class StreamEvent:
                 return {"type": attrs["type"], "content": content}
         out = wire_head(attrs) if "result" in attrs else {"type": attrs["type"]}
         for name in attrs:  # keys, then a lookup: cheaper than items() here
-            if name in _WIRE_NAMES:
+            if name in WIRE_NAMES:
                 value = attrs[name]
                 if value is not None:
                     out[name] = value

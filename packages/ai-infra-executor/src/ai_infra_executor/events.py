@@ -24,7 +24,13 @@ from datetime import UTC, datetime
 from enum import Enum, StrEnum
 from typing import Any, Final, Literal, cast
 
-from ai_infra_executor.core import WIRE_FIELDS, StreamEvent, repr_parts, wire_head
+from ai_infra_executor.core import (
+    WIRE_FIELDS,
+    WIRE_NAMES,
+    StreamEvent,
+    repr_parts,
+    wire_head,
+)
 from ai_infra_formatters.event_types import EXECUTOR_EVENT_TYPES
 
 __all__ = [
@@ -100,7 +106,6 @@ EXECUTOR_FIELDS: Final[tuple[str, ...]] = (
 
 _EXECUTOR_TYPES: Final = frozenset(EXECUTOR_EVENT_TYPES)
 _EXECUTOR_FIELD_NAMES: Final = frozenset(EXECUTOR_FIELDS)
-_WIRE_NAMES: Final = frozenset(WIRE_FIELDS)
 # The executor fields __init__ normalises before storing them.
 _NORMALISED: Final = frozenset({"data", "namespace", "message"})
 # [(whole second, its ISO text)]: the last second iso_utc() formatted. One tuple,
@@ -296,7 +301,7 @@ class ExecutorStreamEvent(StreamEvent):
         attrs = self.__dict__
         out = wire_head(attrs) if "result" in attrs else {"type": attrs["type"]}
         for name in attrs:
-            if name in _WIRE_NAMES:
+            if name in WIRE_NAMES:
                 value = attrs[name]
                 if value is not None:
                     out[name] = value
