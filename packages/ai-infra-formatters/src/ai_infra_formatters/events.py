@@ -21,11 +21,13 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from enum import Enum
 from types import FunctionType
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 from ai_infra_formatters.event_types import UNKNOWN_EVENT_TYPE
 
 __all__ = ["event_to_dict", "event_type_name", "event_type_of", "event_view"]
+
+_T = TypeVar("_T")
 
 
 def event_type_name(value: Any) -> str:
@@ -111,6 +113,18 @@ def _with_type(fields: Mapping[Any, Any]) -> dict[str, Any]:
 _TO_DICT_METHODS: dict[type, Callable[[Any], Any] | None] = {}
 _UNSEEN: Any = object()
 
+# The per-class tables of this module hold at most this many classes each: a
+# program that makes classes on the fly must not make them grow without end.
+_MAX_CLASSES: Final = 256
+
+
+def _remember(table: dict[type, _T], cls: type, value: _T) -> _T:
+    """*value*, kept in *table* for *cls* while the table has room."""
+    if len(table) < _MAX_CLASSES:
+        table[cls] = value
+    return value
+
+
 #: ``known_to_dict(cls)``: the ``to_dict`` function of an event class
 #: :func:`event_to_dict` has met (to be called unbound with the event), else
 #: ``None`` (a class not met yet, or one without such a method). A C-level lookup,
@@ -129,9 +143,7 @@ def _to_dict_method(cls: type) -> Callable[[Any], Any] | None:
         # A plain function only: it can be called unbound with the event. Anything
         # else (a classmethod, a callable object) is called through the instance.
         method = found if isinstance(found, FunctionType) else None
-    if len(_TO_DICT_METHODS) < 256:
-        _TO_DICT_METHODS[cls] = method
-    return method
+    return _remember(_TO_DICT_METHODS, cls, method)
 
 
 def _mapping_copy(event: Mapping[Any, Any]) -> dict[Any, Any]:
@@ -218,10 +230,7 @@ _MAPPING_CLASSES: dict[type, bool] = {}
 
 
 def _remember_mapping_class(cls: type) -> bool:
-    is_mapping = issubclass(cls, Mapping)
-    if len(_MAPPING_CLASSES) < 256:
-        _MAPPING_CLASSES[cls] = is_mapping
-    return is_mapping
+    return _remember(_MAPPING_CLASSES, cls, issubclass(cls, Mapping))
 
 
 # The fields of ai-infra's core StreamEvent: a dataclass that has them all is
@@ -246,18 +255,14 @@ def _reads_in_place(cls: type) -> bool:
     executor's core mirror): their ``to_dict()`` is those same fields. Any other
     class is read through ``to_dict()``, whatever shape it gives.
     """
-    known = _READ_IN_PLACE.get(cls)
-    if known is None:
-        fields = getattr(cls, "__dataclass_fields__", None)
-        known = (
-            isinstance(fields, dict)
-            and _STREAM_EVENT_FIELDS.issubset(fields)
-            and "__dict__" in dir(cls)
-            and not issubclass(cls, Mapping)
-        )
-        if len(_READ_IN_PLACE) < 256:
-            _READ_IN_PLACE[cls] = known
-    return known
+    fields = getattr(cls, "__dataclass_fields__", None)
+    known = (
+        isinstance(fields, dict)
+        and _STREAM_EVENT_FIELDS.issubset(fields)
+        and "__dict__" in dir(cls)
+        and not issubclass(cls, Mapping)
+    )
+    return _remember(_READ_IN_PLACE, cls, known)
 
 
 def event_view(event: Any) -> tuple[str, Mapping[str, Any]]:
@@ -268,21 +273,26 @@ def event_view(event: Any) -> tuple[str, Mapping[str, Any]]:
     ``StreamEvent`` (ai-infra's own, ``ExecutorStreamEvent``, ...) is read in
     place through its ``__dict__`` (a field it does not store, as the executor's
     events leave out their defaults, reads as ``None``; so does a field set to
-    ``None``) rather than through ``to_dict()``. Everything else goes through :func:`event_to_dict`.
-    The fields must not be mutated.
+    ``None``) rather than through ``to_dict()``. Everything else goes through
+    :func:`event_to_dict`. The fields must not be mutated.
     """
-    if type(event) is dict:
+    cls = type(event)
+    if cls is dict:
         raw = event.get("type")
         if type(raw) is str and raw:
             return raw, event
-    elif _READ_IN_PLACE.get(type(event)) or _reads_in_place(type(event)):
-        attrs = event.__dict__
-        raw = attrs.get("type")
-        if type(raw) is str and raw:
-            return raw, attrs
-        if raw is None:
-            raw = getattr(event, "event_type", None)
-        if raw is not None:
-            return event_type_name(raw), attrs
+    else:
+        in_place = _READ_IN_PLACE.get(cls)
+        if in_place is None:
+            in_place = _reads_in_place(cls)
+        if in_place:
+            attrs = event.__dict__
+            raw = attrs.get("type")
+            if type(raw) is str and raw:
+                return raw, attrs
+            if raw is None:
+                raw = getattr(event, "event_type", None)
+            if raw is not None:
+                return event_type_name(raw), attrs
     fields = event_to_dict(event)
     return fields["type"], fields
