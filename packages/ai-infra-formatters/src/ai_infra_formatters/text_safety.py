@@ -52,11 +52,12 @@ _TEXT_TABLE: Final = _build_table(keep_layout=True)
 _LINE_TABLE: Final = _build_table(keep_layout=False)
 
 _BIDI_CLASS: Final = "".join(f"\\u{c:04x}" for c in _BIDI)
-# The characters whose stand-in is longer than they are: C1 controls ("\\x9b", 3
-# more) and bidi controls ("<U+202E>", 7 more). Every other stand-in is one character.
-_C1: Final = tuple(map(chr, range(0x80, 0xA0)))
-_BIDI_CHARS: Final = tuple(map(chr, _BIDI))
-_GROWING: Final = re.compile(f"[\\x80-\\x9f{_BIDI_CLASS}]")
+# The characters whose stand-in is longer than they are, with how much longer (C1
+# controls, "\\x9b"; bidi controls, "<U+202E>"): the same in both tables.
+_GROWTH: Final = tuple(
+    (chr(code), len(stand_in) - 1) for code, stand_in in _TEXT_TABLE.items() if len(stand_in) > 1
+)
+_GROWING: Final = re.compile("[" + "".join(f"\\u{ord(char):04x}" for char, _ in _GROWTH) + "]")
 _TEXT_UNSAFE: Final = re.compile(f"[\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f\\ud800-\\udfff{_BIDI_CLASS}]")
 _LINE_UNSAFE: Final = re.compile(f"[\\x00-\\x1f\\x7f-\\x9f\\ud800-\\udfff{_BIDI_CLASS}]")
 
@@ -117,7 +118,7 @@ def _safe_length(text: str, keep_layout: bool) -> int:
         return len(text)
     length = len(text) - text.count("\r\n")
     if _GROWING.search(text) is not None:
-        length += 3 * sum(map(text.count, _C1)) + 7 * sum(map(text.count, _BIDI_CHARS))
+        length += sum(text.count(char) * extra for char, extra in _GROWTH)
     return length
 
 
