@@ -102,7 +102,7 @@ def stream_to_console(
     Tokens are written inline and flushed as they come; every other event goes on
     a line of its own (see :func:`ai_infra_formatters.stream_to_console`).
     """
-    cfg = config if type(config) is ExecutorStreamConfig else _config_of(config)
+    cfg = _config_of(config)
     if not cfg.enabled:
         return
     stream = cfg.output_stream if cfg.output_stream is not None else sys.stdout

@@ -286,15 +286,6 @@ class JsonFormatter:
                 return orjson.dumps(fields, default=json_default, option=self._option).decode()
             except _ENCODE_ERRORS:
                 return _dumps_jsonable(fields, self._option).decode()
-        if self.indent is None or self.indent == 2:
-            # Filtered by visibility: format_bytes' work, with one call less.
-            shown = self.to_dict(event)
-            if shown is None:
-                return ""
-            try:
-                return orjson.dumps(shown, default=json_default, option=self._option).decode()
-            except _ENCODE_ERRORS:
-                return _dumps_jsonable(shown, self._option).decode()
         return self.format_bytes(event).decode()
 
     def format_sse(self, event: Any, *, event_name: str | None = None) -> str:

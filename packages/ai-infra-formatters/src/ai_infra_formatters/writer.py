@@ -218,7 +218,7 @@ class EventWriter:
         # A formatter without the attribute writes tokens inline (the protocol's default).
         inline = getattr(formatter, "inline_tokens", True) and event_type_of(event) == "token"
         with self._lock:
-            if (self._closed or self._error is not None) and self._dropping():
+            if self._dropping():
                 return
             if inline:
                 if text:
