@@ -14,15 +14,11 @@ import inspect
 from collections.abc import AsyncGenerator
 from typing import Any, Final
 
+from ai_infra_executor.builders import error_text
 from ai_infra_executor.config import ExecutorStreamConfig
 from ai_infra_executor.events import ExecutorStreamEvent, from_core_event
 
 __all__ = ["stream_agent"]
-
-
-def _describe(exc: BaseException) -> str:
-    text = str(exc)
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 def _error_event(
@@ -41,7 +37,7 @@ _REASON_LIMIT: Final = 200
 def _skipped_event(item: Any, exc: Exception, node_name: str) -> ExecutorStreamEvent:
     """The ``error`` event for an *item* of the agent's stream that is not an event."""
     kind = type(item).__name__
-    reason = _describe(exc)
+    reason = error_text(exc)
     if len(reason) > _REASON_LIMIT:
         reason = reason[: _REASON_LIMIT - 1] + "\u2026"
     what = "None" if item is None else f"a {kind}"
@@ -134,7 +130,7 @@ async def stream_agent(
             stream = await stream
         iterator = aiter(stream)
     except Exception as exc:
-        yield _error_event(f"Agent stream failed to start: {_describe(exc)}", node_name, exc)
+        yield _error_event(f"Agent stream failed to start: {error_text(exc)}", node_name, exc)
         return
     received = 0
     try:
@@ -146,7 +142,7 @@ async def stream_agent(
                     yield _error_event(_EMPTY, node_name)
                 return
             except Exception as exc:
-                yield _error_event(f"Agent stream failed: {_describe(exc)}", node_name, exc)
+                yield _error_event(f"Agent stream failed: {error_text(exc)}", node_name, exc)
                 return
             try:
                 event = from_core_event(raw, node_name=node_name)

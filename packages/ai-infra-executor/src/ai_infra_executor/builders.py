@@ -84,7 +84,9 @@ def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
-def _error_text(error: BaseException | str) -> str:
+def error_text(error: BaseException | str) -> str:
+    """*error* for a reader: ``"KeyError: 'x'"``, the bare class name when the
+    exception says nothing, a string as it is."""
     if isinstance(error, BaseException):
         text = str(error)
         return f"{type(error).__name__}: {text}" if text else type(error).__name__
@@ -178,7 +180,7 @@ def create_node_error_event(
         "node_error",
         node_name=node_name,
         message=f"Node {node_name} failed",
-        error=_error_text(error),
+        error=error_text(error),
         duration_ms=duration_ms,
         data={"error_type": error_type, "error_message": str(error)},
     )
@@ -238,7 +240,7 @@ def create_task_failed_event(
         duration_ms: how long it ran before failing.
     """
     task_dict = task_to_dict(task)
-    text = _error_text(error)
+    text = error_text(error)
     return ExecutorStreamEvent(
         "task_failed",
         message=f"Task failed: {_title(task_dict)} - {text}",
