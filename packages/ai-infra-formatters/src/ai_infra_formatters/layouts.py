@@ -28,7 +28,9 @@ __all__ = [
     "Rendering",
     "TextOptions",
     "format_duration",
+    "node_label",
     "render_event",
+    "task_title",
 ]
 
 #: ``(text, style name)``; the text is already safe for a terminal. A headline's
@@ -150,7 +152,11 @@ def _text(value: Any, opts: TextOptions) -> str:
     return safe_cut(value, opts.max_value_length, opts.truncation_marker)
 
 
-def _task_title(fields: Mapping[str, Any]) -> str | None:
+def task_title(fields: Mapping[str, Any]) -> str | None:
+    """The title (else the id) of an event's ``task``, as raw text; ``None`` without one.
+
+    Never raises. The text is not made safe: the caller does that.
+    """
     task = fields.get("task")
     if isinstance(task, Mapping):
         title = task.get("title") or task.get("id")
@@ -224,7 +230,7 @@ def _fallback(default: str, *, with_task: str | None = None) -> _Body:
     def body(f: Mapping[str, Any]) -> str | None:
         if f.get("message"):
             return None
-        title = _task_title(f) if with_task else None
+        title = task_title(f) if with_task else None
         return f"{with_task}: {title}" if title else default
 
     return body
@@ -298,7 +304,12 @@ def _details(etype: str, f: Mapping[str, Any], opts: TextOptions) -> list[tuple[
 _PATH_SEP: Final = " \u203a "  # a single right-pointing angle quotation mark
 
 
-def _node_label(f: Mapping[str, Any]) -> str | None:
+def node_label(f: Mapping[str, Any]) -> str | None:
+    """Where an event happened: its node, after the path of subgraphs (``namespace``)
+    that leads to it (``parent \u203a node``); ``None`` for neither.
+
+    Never raises, whatever the fields hold. The text is not made safe: the caller does that.
+    """
     node = f.get("node_name")
     namespace = f.get("namespace")
     if namespace is None and type(node) is str:
@@ -340,7 +351,7 @@ def _render_event(
     symbol = SYMBOLS.get(etype)
     style = _STYLE_NAMES[etype] if symbol is not None else "ai_infra.unknown"
     headline: list[Part] = [(symbol or UNKNOWN_SYMBOL, style)]
-    node = _node_label(f)
+    node = node_label(f)
     if node is not None:
         headline.append((f"[{_text(node, opts)}]", "ai_infra.node"))
 

@@ -58,6 +58,7 @@ __all__ = [
     "StreamClosedError",
     "StreamWriteError",
     "silence_stream",
+    "write_error",
     "writer_for",
 ]
 
@@ -273,20 +274,32 @@ class EventWriter:
             stream.flush()
         except BrokenPipeError as exc:
             self._closed = True
-            if _is_standard_stream(stream):
-                silence_stream(stream)
-            name = _stream_name(stream)
-            raise StreamClosedError(
-                exc.errno,
-                f"the reader of {name} went away (broken pipe); later events to it are dropped",
-                name,
-            ) from None
+            raise write_error(stream, exc) from None
         except OSError as exc:
             self._error = exc
-            name = _stream_name(stream)
-            raise StreamWriteError(
-                exc.errno, f"cannot write events to {name}: {_reason(exc)}", name
-            ) from None
+            raise write_error(stream, exc) from None
+
+
+def write_error(stream: Any, exc: OSError) -> StreamWriteError:
+    """The exception that reports *exc*, raised by a write to *stream*, as this module does.
+
+    A broken pipe gives :class:`StreamClosedError` (and when *stream* is the
+    process's standard output or error, its descriptor is pointed at
+    ``os.devnull`` first, see :func:`silence_stream`); any other ``OSError``
+    gives :class:`StreamWriteError`. Both name the stream and carry *exc*'s
+    ``errno``. For code that writes to a stream by other means (a Rich live
+    display) and wants the writer's errors.
+    """
+    name = _stream_name(stream)
+    if isinstance(exc, BrokenPipeError):
+        if _is_standard_stream(stream):
+            silence_stream(stream)
+        return StreamClosedError(
+            exc.errno,
+            f"the reader of {name} went away (broken pipe); later events to it are dropped",
+            name,
+        )
+    return StreamWriteError(exc.errno, f"cannot write events to {name}: {_reason(exc)}", name)
 
 
 def _encodable(text: str, stream: Any) -> str:
