@@ -32,8 +32,10 @@ from pathlib import Path
 from typing import Any, Final, NoReturn
 
 from ai_infra_executor.__about__ import __version__
+from ai_infra_executor.builders import error_text
 from ai_infra_executor.config import ExecutorStreamConfig
 from ai_infra_formatters.formats import OutputFormat
+from ai_infra_formatters.text_safety import safe_line
 from ai_infra_formatters.writer import silence_stream
 
 __all__ = [
@@ -142,20 +144,20 @@ def _output(write: Callable[[], None]) -> None:
 
 
 def _warn(message: str) -> None:
-    """Print *message* on stderr, unless stderr cannot be written either."""
-    with contextlib.suppress(OSError, ValueError):
-        print(f"{PROG}: {message}", file=sys.stderr)
+    """Print *message* on stderr (made safe for a terminal), unless stderr cannot be written."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        print(f"{PROG}: {safe_line(message)}", file=sys.stderr)
 
 
 def _decide(value: Any, approve: bool) -> str:
     """The answer to an approval question: asked on the terminal, else ``approve``."""
     from ai_infra_executor.demo.graph import question_of
 
-    question = question_of(value)
+    question = safe_line(question_of(value))  # the graph's text: untrusted
     if approve:
         print(f"{question} approved (--approve)", file=sys.stderr)
         return "approve"
-    if not sys.stdin.isatty():
+    if sys.stdin is None or not sys.stdin.isatty():
         print(f"{question} approved (stdin is not a terminal)", file=sys.stderr)
         return "approve"
     print(f"{question} [Y/n] ", end="", file=sys.stderr, flush=True)
@@ -204,7 +206,8 @@ async def run_demo(args: argparse.Namespace) -> int:
         config=config, live=None if output_format is OutputFormat.RICH else False
     )
     graph_input: Any = state
-    with view:
+    _output(view.start)
+    try:
         while True:
             question: Any = None
             asked = False
@@ -216,15 +219,23 @@ async def run_demo(args: argparse.Namespace) -> int:
                     if event.type == "interrupt":
                         asked, question = True, event.data.get("value")
             if not asked:
-                return EXIT_OK
+                break
             _output(view.stop)
             decision = _decide(question, args.approve)
             _output(view.start)
             graph_input = Command(resume=decision)
+    except BaseException:
+        # Leaving with an error (often the output's own): stopping may fail on the same
+        # stream, and must not replace the error to report.
+        with contextlib.suppress(OSError):
+            view.stop()
+        raise
+    _output(view.stop)
+    return EXIT_OK
 
 
 def _usage_error(message: str) -> NoReturn:
-    print(f"{PROG}: error: {message}", file=sys.stderr)
+    _warn(f"error: {message}")
     raise SystemExit(EXIT_USAGE)
 
 
@@ -233,6 +244,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.fail_task is not None and args.fail_task < 1:
         _usage_error("--fail-task must be 1 or more")
+    if sys.stdout is None:  # the process started with file descriptor 1 closed
+        _usage_error("stdout is closed: nothing to write the events to")
     try:
         return asyncio.run(run_demo(args))
     except OutputError as exc:
@@ -250,5 +263,5 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return EXIT_USAGE
     except Exception as exc:
-        _warn(f"error: the run failed: {type(exc).__name__}: {exc}")
+        _warn(f"error: the run failed: {error_text(exc)}")
         return EXIT_ERROR

@@ -8,13 +8,21 @@ not a terminal (a pipe, a file, CI) it degrades to line output: one line an
 event, tokens inline.
 
 Every event line comes from ai-infra-formatters (the config's layout, on this
-view's console); this module only draws the live widget around them.
+view's console); this module only draws the live widget around them. The text
+the widget shows of an event (task title, node, namespace) is made safe by
+:func:`ai_infra_formatters.text_safety.safe_cut`, like every formatter line; a
+malformed event (fields of the wrong type, text whose ``str()`` raises) never
+makes the view raise.
 """
 
 from __future__ import annotations
 
 import contextlib
+import io
+import math
+import sys
 import threading
+from collections.abc import Mapping
 from types import TracebackType
 from typing import Any, Final, TextIO, cast
 
@@ -32,11 +40,14 @@ from rich.progress import (
 from rich.text import Text
 
 from ai_infra_executor.config import ExecutorStreamConfig
+from ai_infra_executor.guarded_stream import GuardedStream
 from ai_infra_formatters.console import ConsoleFormatter
 from ai_infra_formatters.events import event_to_dict
 from ai_infra_formatters.formats import OutputFormat
 from ai_infra_formatters.json_format import JsonFormatter
+from ai_infra_formatters.layouts import node_label, task_title
 from ai_infra_formatters.protocol import StreamFormatter
+from ai_infra_formatters.text_safety import safe_cut
 from ai_infra_formatters.writer import EventWriter
 
 __all__ = ["LiveProgressView"]
@@ -44,17 +55,33 @@ __all__ = ["LiveProgressView"]
 #: Events the live widget shows by itself instead of printing a line for them.
 _WIDGET_ONLY: Final = frozenset({"token", "node_start", "node_end", "progress", "state_update"})
 _TASK_ENDS: Final = frozenset({"task_complete", "task_failed", "task_skipped"})
-_PATH_SEP: Final = " \u203a "
+#: The longest task or node label the widget shows (longer ones are cut, with a marker).
+_LABEL_LIMIT: Final = 200
+#: The largest task count the widget believes (a bigger one is ignored).
+_MAX_COUNT: Final = 2**31
 
 
-def _node_label(fields: dict[str, Any]) -> str:
-    """The path through the graph to a node inside a subgraph (``parent \u203a node``),
-    else the node's name."""
-    parts = [str(p).split(":", 1)[0] for p in fields.get("namespace") or ()]
-    node = fields.get("node_name")
-    if node:
-        parts.append(str(node))
-    return _PATH_SEP.join(parts)
+def _label(text: str | None) -> str:
+    """*text* as the widget shows it: safe for a terminal, on one line, cut when long."""
+    return safe_cut(text or "", _LABEL_LIMIT)
+
+
+def _closed_stream() -> TextIO:
+    """A stream that is closed: writing to it fails as writing to a closed stdout does."""
+    stream = io.StringIO()
+    stream.close()
+    return stream
+
+
+def _count(value: Any) -> int | None:
+    """*value* as a task count (a whole number from 0 to 2**31), else ``None``."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return int(value) if 0 <= value <= _MAX_COUNT else None
+    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+        return _count(int(value))
+    return None
 
 
 class LiveProgressView:
@@ -93,7 +120,17 @@ class LiveProgressView:
         live: bool | None = None,
     ) -> None:
         self.config = config if config is not None else ExecutorStreamConfig()
-        self.console = console if console is not None else Console(file=self.config.output_stream)
+        stream: TextIO | None = cast(
+            TextIO, console.file if console is not None else self.config.output_stream or sys.stdout
+        )
+        if stream is None:  # the process started with stdout closed
+            stream = _closed_stream()
+        # The live display writes through the guard (see ai_infra_executor.guarded_stream);
+        # lines go through an EventWriter, which reports failures as the guard does.
+        self._guard = GuardedStream(stream)
+        self._writer = EventWriter(stream)
+        self._unguarded: TextIO | None = None
+        self.console = console if console is not None else Console(file=cast(TextIO, self._guard))
         self.token_lines = token_lines
         self.refresh_per_second = refresh_per_second
         self.transient = transient
@@ -113,7 +150,6 @@ class LiveProgressView:
         self.is_live = (
             live is not False and self.console.is_terminal and layout is not OutputFormat.JSON
         )
-        self._writer = EventWriter(cast(TextIO, self.console.file))
         self._lock = threading.RLock()
         self._live: Live | None = None
         self._progress = Progress(
@@ -133,10 +169,16 @@ class LiveProgressView:
     # -- lifecycle ------------------------------------------------------------
 
     def start(self) -> None:
-        """Start drawing (a no-op when not live or already started)."""
+        """Start drawing (a no-op when not live or already started).
+
+        Raises:
+            StreamClosedError: the reader of the console's stream went away.
+            StreamWriteError: writing to it failed otherwise.
+        """
         with self._lock:
             if not self.is_live or self._live is not None:
                 return
+            self._guard_console()
             self._live = Live(
                 console=self.console,
                 get_renderable=self.__rich__,
@@ -146,18 +188,40 @@ class LiveProgressView:
                 redirect_stderr=False,
             )
             self._live.start()
+        self._guard.raise_failure()
 
     def stop(self) -> None:
         """Stop drawing and leave the display as it is; :meth:`start` resumes it.
 
         Call it before asking the user something on the same terminal.
+
+        Raises:
+            StreamClosedError: the reader of the console's stream went away (once).
+            StreamWriteError: writing to it failed otherwise.
         """
         with self._lock:
             live, self._live = self._live, None
         if live is not None:
-            live.stop()
+            try:
+                live.stop()
+            finally:
+                self._unguard_console()
+            self._guard.raise_failure()
         if not self.is_live:
             self._writer.end_line()
+
+    def _guard_console(self) -> None:
+        """Make the console write through the guard while the display is live."""
+        console = self.console
+        guard = cast(TextIO, self._guard)
+        if console.file is not guard:
+            self._unguarded = cast(TextIO, console.file)
+            console.file = guard
+
+    def _unguard_console(self) -> None:
+        """Give a console the caller passed in its own stream back."""
+        if self._unguarded is not None:
+            self.console.file, self._unguarded = self._unguarded, None
 
     def __enter__(self) -> LiveProgressView:
         self.start()
@@ -180,12 +244,25 @@ class LiveProgressView:
     # -- events ---------------------------------------------------------------
 
     def handle(self, event: Any) -> None:
-        """Show *event* (any event ai-infra-formatters reads)."""
+        """Show *event* (any event ai-infra-formatters reads; a malformed one too).
+
+        Raises:
+            StreamClosedError: the reader of the stream went away (once: later
+                events are dropped).
+            StreamWriteError: writing to the stream failed otherwise.
+        """
         if not self.config.enabled:
             return
         if not self.is_live:
             self._writer.write(event, self.formatter)
             return
+        if self._guard.failed:
+            self._guard.raise_failure()
+            return  # the reader went away: drop the event
+        self._show(event)
+        self._guard.raise_failure()
+
+    def _show(self, event: Any) -> None:
         fields = event_to_dict(event)
         etype = fields["type"]
         with self._lock:
@@ -202,36 +279,43 @@ class LiveProgressView:
 
     def _print_above(self, line: str, live: Live | None) -> None:
         text = Text.from_ansi(line)
-        console = live.console if live is not None else self.console
-        console.print(text, soft_wrap=True)
+        if live is not None:
+            live.console.print(text, soft_wrap=True)
+            return
+        self._guard_console()  # not started: the console is not guarded yet
+        try:
+            self.console.print(text, soft_wrap=True)
+        finally:
+            self._unguard_console()
 
     def _track(self, etype: str, fields: dict[str, Any], event: Any) -> None:
-        data = fields.get("data") or {}
+        data = fields.get("data")
+        if not isinstance(data, Mapping):
+            data = {}
         progress, bar = self._progress, self._bar
         if etype == "run_start":
-            total = data.get("total_tasks")
-            self._total = total if isinstance(total, int) and total > 0 else None
+            self._total = _count(data.get("total_tasks")) or None
             progress.update(bar, description="Starting", total=self._total)
         elif etype == "task_start":
-            total = data.get("total_tasks")
-            if isinstance(total, int) and total > 0:
-                self._total = total
+            self._total = _count(data.get("total_tasks")) or self._total
             self._tokens = Text()
             progress.update(bar, description=self._task_label(fields), total=self._total)
         elif etype in _TASK_ENDS:
             self._done += 1
             progress.update(bar, completed=self._done, total=self._total)
         elif etype == "run_end":
-            self._done = sum(int(data.get(k) or 0) for k in ("completed", "failed", "skipped"))
+            counts = [_count(data.get(k)) for k in ("completed", "failed", "skipped")]
+            if any(n is not None for n in counts):
+                self._done = sum(n or 0 for n in counts)
             self._running_nodes.clear()
             progress.update(
                 bar, description="Run complete", completed=self._done, total=self._total
             )
         elif etype == "node_start":
-            self._running_nodes.append(_node_label(fields))
+            self._running_nodes.append(_label(node_label(fields)))
         elif etype in ("node_end", "node_error", "interrupt"):
             # An interrupted node gets no node_end: it runs again from its start.
-            label = _node_label(fields)
+            label = _label(node_label(fields))
             if label in self._running_nodes:
                 index = len(self._running_nodes) - 1 - self._running_nodes[::-1].index(label)
                 del self._running_nodes[index]
@@ -248,9 +332,8 @@ class LiveProgressView:
         message = fields.get("message")
         prefix = "Starting task "
         if isinstance(message, str) and message.startswith(prefix):
-            return message[len(prefix) :].replace("]:", "]", 1)
-        task = fields.get("task") or {}
-        return str(task.get("title") or task.get("id") or "Task")
+            return _label(message[len(prefix) :].replace("]:", "]", 1))
+        return _label(task_title(fields) or "Task")
 
     # -- drawing --------------------------------------------------------------
 
