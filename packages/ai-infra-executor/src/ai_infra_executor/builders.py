@@ -4,15 +4,20 @@ A *task* is a dict or any object with ``id`` / ``title`` / ``status`` attributes
 (``status`` may be an ``Enum``); events carry it as a small dict. A *state* is the
 run's state (a mapping or an object); events carry only a snapshot of a few
 counters and flags, never the state itself.
+
+Tasks, states, errors and decisions come from the graph's nodes: no builder
+raises because one of them cannot be read (a ``__getattr__``, ``__str__`` or
+``__bool__`` that raises). What cannot be read is shown by a stand-in text such
+as ``"<unreadable task: ValueError>"``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from ai_infra_executor.events import ExecutorStreamEvent
-from ai_infra_executor.graph_values import get_field, plain
+from ai_infra_executor.graph_values import get_field, plain, readable, type_name, unreadable
 
 __all__ = [
     "create_interrupt_event",
@@ -28,6 +33,7 @@ __all__ = [
     "create_task_failed_event",
     "create_task_skipped_event",
     "create_task_start_event",
+    "error_text",
     "state_snapshot",
     "task_to_dict",
 ]
@@ -37,22 +43,58 @@ def task_to_dict(task: Any) -> dict[str, Any]:
     """*task* as a dict: a copy of a dict task, else ``{"id", "title", "status"}``.
 
     Enum values become their ``value``; an id becomes a ``str``; an object with no
-    ``title`` is titled ``str(task)``.
+    ``title`` is titled ``str(task)``. A task that cannot be read (reading it
+    raised) becomes ``{"title": "<unreadable task: ValueError>"}``, naming what
+    it raised.
     """
-    if isinstance(task, Mapping):
-        return {str(k): plain(v) for k, v in task.items()}
-    task_id = getattr(task, "id", None)
-    title = getattr(task, "title", None)
-    return {
-        "id": None if task_id is None else str(plain(task_id)),
-        "title": str(task) if title is None else title,
-        "status": plain(getattr(task, "status", None)),
-    }
+    try:
+        if isinstance(task, Mapping):
+            return {str(k): plain(v) for k, v in task.items()}
+        task_id = getattr(task, "id", None)
+        title = getattr(task, "title", None)
+        return {
+            "id": None if task_id is None else str(plain(task_id)),
+            "title": str(task) if title is None else title,
+            "status": plain(getattr(task, "status", None)),
+        }
+    except Exception as exc:
+        return {"title": unreadable("task", exc)}
 
 
 def _title(task: Mapping[str, Any]) -> str:
-    title = task.get("title") or task.get("id")
-    return "Task" if title is None or title == "" else str(title)
+    """The task's title, else its id, as text; ``"Task"`` when it has neither."""
+    for key in ("title", "id"):
+        value = task.get(key)
+        if value is not None:
+            text = readable(value, key)
+            if text:
+                return text
+    return "Task"
+
+
+def _snapshot_field(state: Any, key: str, shown: Callable[[Any], Any]) -> Any:
+    """``shown(value)`` of *state*'s *key*, or a stand-in text when that raises."""
+    try:
+        return shown(get_field(state, key))
+    except Exception as exc:
+        return unreadable(key, exc)
+
+
+def _count_or_zero(value: Any) -> Any:
+    return 0 if value is None else value
+
+
+def _flag(value: Any) -> bool:
+    return True if value is None else bool(value)
+
+
+def _is_set(value: Any) -> bool:
+    return value is not None
+
+
+def _current_task_id(task: Any) -> str | None:
+    task_id = get_field(task, "id") if task is not None else None
+    return None if task_id is None else str(plain(task_id))
 
 
 def state_snapshot(state: Any) -> dict[str, Any]:
@@ -60,19 +102,16 @@ def state_snapshot(state: Any) -> dict[str, Any]:
 
     Keys: ``completed_count``, ``retry_count``, ``should_continue``, ``error``
     (whether the state holds one), ``current_task_id`` and, when the state lists
-    its tasks under ``todos``, ``total_tasks``.
+    its tasks under ``todos``, ``total_tasks``. A value that cannot be read (its
+    ``__bool__`` or ``__str__`` raises, say) is shown as a stand-in text such as
+    ``"<unreadable should_continue: ValueError>"``; the other keys keep theirs.
     """
-    current = get_field(state, "current_task")
-    current_id = get_field(current, "id") if current is not None else None
-    completed = get_field(state, "completed_count")
-    retries = get_field(state, "retry_count")
-    should_continue = get_field(state, "should_continue")
     snapshot: dict[str, Any] = {
-        "completed_count": 0 if completed is None else completed,
-        "retry_count": 0 if retries is None else retries,
-        "should_continue": True if should_continue is None else bool(should_continue),
-        "error": get_field(state, "error") is not None,
-        "current_task_id": None if current_id is None else str(plain(current_id)),
+        "completed_count": _snapshot_field(state, "completed_count", _count_or_zero),
+        "retry_count": _snapshot_field(state, "retry_count", _count_or_zero),
+        "should_continue": _snapshot_field(state, "should_continue", _flag),
+        "error": _snapshot_field(state, "error", _is_set),
+        "current_task_id": _snapshot_field(state, "current_task", _current_task_id),
     }
     todos = get_field(state, "todos")
     if isinstance(todos, (list, tuple)):
@@ -86,11 +125,16 @@ def _count(n: int, noun: str) -> str:
 
 def error_text(error: BaseException | str) -> str:
     """*error* for a reader: ``"KeyError: 'x'"``, the bare class name when the
-    exception says nothing, a string as it is."""
+    exception says nothing, a string as it is.
+
+    Never raises: an exception whose ``__str__`` raises reads as
+    ``"BadError: <unreadable message: RuntimeError>"``.
+    """
     if isinstance(error, BaseException):
-        text = str(error)
-        return f"{type(error).__name__}: {text}" if text else type(error).__name__
-    return str(error)
+        name = type_name(error)
+        text = readable(error, "message")
+        return f"{name}: {text}" if text else name
+    return readable(error, "error")
 
 
 def create_run_start_event(roadmap_path: str, total_tasks: int = 0) -> ExecutorStreamEvent:
@@ -100,13 +144,14 @@ def create_run_start_event(roadmap_path: str, total_tasks: int = 0) -> ExecutorS
         roadmap_path: the roadmap the run works through.
         total_tasks: how many tasks it holds (0: unknown, left out of the message).
     """
-    message = f"Starting executor run: {roadmap_path}"
+    roadmap = readable(roadmap_path, "roadmap path")
+    message = f"Starting executor run: {roadmap}"
     if total_tasks > 0:
         message += f" ({_count(total_tasks, 'task')})"
     return ExecutorStreamEvent(
         "run_start",
         message=message,
-        data={"roadmap_path": str(roadmap_path), "total_tasks": total_tasks},
+        data={"roadmap_path": roadmap, "total_tasks": total_tasks},
     )
 
 
@@ -175,14 +220,14 @@ def create_node_error_event(
         error: what it raised (or its message).
         duration_ms: how long it ran before failing.
     """
-    error_type = type(error).__name__ if isinstance(error, BaseException) else None
+    error_type = type_name(error) if isinstance(error, BaseException) else None
     return ExecutorStreamEvent(
         "node_error",
         node_name=node_name,
         message=f"Node {node_name} failed",
         error=error_text(error),
         duration_ms=duration_ms,
-        data={"error_type": error_type, "error_message": str(error)},
+        data={"error_type": error_type, "error_message": readable(error, "message")},
     )
 
 
@@ -259,9 +304,10 @@ def create_task_skipped_event(task: Any, reason: str = "") -> ExecutorStreamEven
         reason: why (left out of the message when empty).
     """
     task_dict = task_to_dict(task)
+    text = readable(reason, "reason")
     message = f"Skipped task: {_title(task_dict)}"
-    if reason:
-        message += f" - {reason}"
+    if text:
+        message += f" - {text}"
     return ExecutorStreamEvent(
         "task_skipped", message=message, task=task_dict, data={"reason": reason}
     )
@@ -327,6 +373,6 @@ def create_resume_event(decision: Any, node_name: str | None = None) -> Executor
     return ExecutorStreamEvent(
         "resume",
         node_name=node_name,
-        message=f"Resuming execution with decision: {decision}",
+        message=f"Resuming execution with decision: {readable(decision, 'decision')}",
         data={"decision": decision},
     )

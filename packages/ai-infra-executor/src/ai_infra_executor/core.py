@@ -9,6 +9,12 @@ visibility rules. Code written against either works with both; the
 
 The visibility rules themselves live in :mod:`ai_infra_formatters.visibility`;
 this module only applies them to dataclass instances.
+
+One deliberate difference: ai-infra stores any ``timestamp``; this event rejects
+one no ``datetime`` can show (NaN, infinity, before year 1 or from year 10000
+on) with a ``ValueError``, when it is made and when it is set later, so that an
+executor event's ``to_dict()``, which writes the time as ISO-8601 text, never
+fails on it. ``None`` is still stored as given, as ai-infra does.
 """
 
 from __future__ import annotations
@@ -21,11 +27,15 @@ from typing import Any, Final, Literal, TypeVar
 from ai_infra_formatters import visibility as _visibility
 
 __all__ = [
+    "TIMESTAMP_END",
+    "TIMESTAMP_MIN",
     "CoreEventType",
     "StreamConfig",
     "StreamEvent",
+    "checked_timestamp",
     "filter_event_for_visibility",
     "should_emit_event",
+    "timestamp_out_of_range",
 ]
 
 #: The twelve core event types, as ai-infra spells them.
@@ -66,6 +76,73 @@ WIRE_FIELDS: Final[tuple[str, ...]] = (
 #: :data:`WIRE_FIELDS` as a set, for a membership test per stored field.
 WIRE_NAMES: Final = frozenset(WIRE_FIELDS)
 _REPR_CONTENT_LENGTH: Final = 50
+
+#: The first Unix time a ``datetime`` can show: 0001-01-01T00:00:00 UTC.
+TIMESTAMP_MIN: Final = -62_135_596_800.0
+#: The first Unix time a ``datetime`` cannot show: 10000-01-01T00:00:00 UTC.
+TIMESTAMP_END: Final = 253_402_300_800.0
+
+
+def _shown(value: Any) -> str:
+    """``repr(value)`` for an error message, never raising."""
+    try:
+        return repr(value)
+    except Exception:
+        return f"a {type(value).__name__}"
+
+
+def checked_timestamp(value: Any) -> Any:
+    """*value*, when it is ``None`` or Unix seconds a ``datetime`` can show.
+
+    Args:
+        value: the ``timestamp`` given to an event: Unix seconds (any real
+            number, from :data:`TIMESTAMP_MIN` up to, not including,
+            :data:`TIMESTAMP_END`), or ``None``.
+
+    Raises:
+        ValueError: *value* is NaN, infinite or outside that range.
+        TypeError: *value* is not a number.
+    """
+    if value is None:
+        return None
+    try:
+        if TIMESTAMP_MIN <= value < TIMESTAMP_END:
+            return value
+    except Exception:
+        raise TypeError(
+            f"timestamp must be Unix seconds (a number), not a {type(value).__name__}"
+        ) from None
+    raise timestamp_out_of_range(value)
+
+
+def timestamp_out_of_range(value: Any) -> ValueError:
+    """The error for a timestamp *value* (as the caller gave it) no ``datetime`` can show."""
+    return ValueError(
+        f"timestamp must be Unix seconds from {TIMESTAMP_MIN:.0f} (0001-01-01) to before "
+        f"{TIMESTAMP_END:.0f} (10000-01-01 UTC), not {_shown(value)}"
+    )
+
+
+class _CheckedTimestamp:
+    """``StreamEvent.timestamp`` on an instance: stored in its ``__dict__`` (where
+    ``to_dict()`` reads it), and checked by :func:`checked_timestamp` when set."""
+
+    def __get__(self, instance: Any, owner: type | None = None) -> Any:
+        if instance is None:
+            return self
+        try:
+            return instance.__dict__["timestamp"]
+        except KeyError:
+            raise AttributeError("timestamp") from None
+
+    def __set__(self, instance: Any, value: Any) -> None:
+        instance.__dict__["timestamp"] = checked_timestamp(value)
+
+    def __delete__(self, instance: Any) -> None:
+        try:
+            del instance.__dict__["timestamp"]
+        except KeyError:
+            raise AttributeError("timestamp") from None
 
 
 class _Now:
@@ -114,6 +191,8 @@ class StreamEvent:
         turn_id: 1-based turn counter (``turn_start`` / ``turn_end``).
         todo_items: the agent's checklist (``todo``).
         timestamp: Unix time the event was made; never part of ``to_dict()``.
+            One no ``datetime`` can show (NaN, infinite, beyond year 1-9999) is
+            rejected with ``ValueError``, here and when set later.
 
     An instance stores only what it was given: ``type``, ``timestamp`` and each
     field whose value is not its default. A field it does not store reads as its
@@ -199,7 +278,10 @@ class StreamEvent:
             self.turn_id = turn_id
         if todo_items is not None:
             self.todo_items = todo_items
-        self.timestamp = time.time() if timestamp is _NOW else timestamp
+        # Straight into __dict__: the checking descriptor is for later writes.
+        self.__dict__["timestamp"] = (
+            time.time() if timestamp is _NOW else checked_timestamp(timestamp)
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """The wire form: ``{"type": ...}`` plus every field that is not ``None``.
@@ -228,6 +310,10 @@ class StreamEvent:
     def __repr__(self) -> str:
         """``StreamEvent(type=..., content=..., tool=..., error=...)``, content cut at 50."""
         return f"StreamEvent({repr_parts(self)})"
+
+
+# After @dataclass, so that the field keeps its default_factory (as ai-infra's).
+type.__setattr__(StreamEvent, "timestamp", _CheckedTimestamp())
 
 
 def repr_parts(event: StreamEvent) -> str:

@@ -20,15 +20,19 @@ import math
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import Enum, StrEnum
 from typing import Any, Final, Literal, cast
 
 from ai_infra_executor.core import (
+    TIMESTAMP_END,
+    TIMESTAMP_MIN,
     WIRE_FIELDS,
     WIRE_NAMES,
     StreamEvent,
+    checked_timestamp,
     repr_parts,
+    timestamp_out_of_range,
     wire_head,
 )
 from ai_infra_formatters.event_types import EXECUTOR_EVENT_TYPES
@@ -112,27 +116,55 @@ _NORMALISED: Final = frozenset({"data", "namespace", "message"})
 # replaced whole, so threads never see a second paired with another's text.
 _ISO_SECOND: Final[list[tuple[int, str]]] = [(-1, "")]
 _floor: Final = math.floor
+_EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
+_EPOCH_TEXT: Final = "1970-01-01T00:00:00+00:00"
+_FIRST_TEXT: Final = "0001-01-01T00:00:00+00:00"
+_LAST_TEXT: Final = "9999-12-31T23:59:59+00:00"
 
 
 def iso_utc(timestamp: float) -> str:
     """Unix seconds as ISO-8601 UTC text, exactly as
     ``datetime.fromtimestamp(timestamp, UTC).isoformat()`` gives it, faster: the
-    date and time of day are formatted once per second."""
-    if not timestamp >= 0:  # before 1970, or not a number: the general way
-        return datetime.fromtimestamp(timestamp, UTC).isoformat()
-    second = _floor(timestamp)
-    micros = round((timestamp - second) * 1_000_000)  # half-even, as datetime rounds
-    if micros >= 1_000_000:
-        second += 1
-        micros -= 1_000_000
-    cached = _ISO_SECOND[0]
-    if cached[0] != second:
-        cached = (second, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second)))
-        _ISO_SECOND[0] = cached
-    if not micros:
-        return f"{cached[1]}+00:00"
-    # str().zfill() is about twice as fast as the "06d" format spec.
-    return f"{cached[1]}.{str(micros).zfill(6)}+00:00"
+    date and time of day are formatted once per second.
+
+    Never raises. Events refuse a timestamp no ``datetime`` can show, but one
+    may still be stored behind their back (written into ``__dict__``, or
+    ``None`` from a core event): a number before year 1 or from year 10000 on
+    reads as the first or last moment a ``datetime`` has, and NaN or anything
+    that is not a number as the Unix epoch (``1970-01-01T00:00:00+00:00``).
+    """
+    try:
+        if not 0 <= timestamp < TIMESTAMP_END:  # before 1970, or not a number
+            return datetime.fromtimestamp(timestamp, UTC).isoformat()
+        second = _floor(timestamp)
+        micros = round((timestamp - second) * 1_000_000)  # half-even, as datetime rounds
+        if micros >= 1_000_000:
+            second += 1
+            micros -= 1_000_000
+        cached = _ISO_SECOND[0]
+        if cached[0] != second:
+            cached = (second, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second)))
+            _ISO_SECOND[0] = cached
+        if not micros:
+            return f"{cached[1]}+00:00"
+        # str().zfill() is about twice as fast as the "06d" format spec.
+        return f"{cached[1]}.{str(micros).zfill(6)}+00:00"
+    except Exception:
+        return _iso_beyond(timestamp)
+
+
+def _iso_beyond(timestamp: Any) -> str:
+    """ISO text for a stored timestamp ``datetime.fromtimestamp`` refused (see
+    :func:`iso_utc`)."""
+    try:
+        if timestamp < TIMESTAMP_MIN:
+            return _FIRST_TEXT
+        if timestamp >= TIMESTAMP_END:
+            return _LAST_TEXT
+        # In range, but the platform's clock functions refused it.
+        return (_EPOCH + timedelta(seconds=float(timestamp))).isoformat()
+    except Exception:
+        return _EPOCH_TEXT
 
 
 def _type_name(value: Any) -> str:
@@ -145,16 +177,34 @@ def _type_name(value: Any) -> str:
 
 
 def _unix_time(value: Any) -> float | None:
-    """*value* (Unix seconds, a datetime or an ISO-8601 string) as Unix seconds."""
+    """*value* (Unix seconds, a datetime or an ISO-8601 string) as Unix seconds.
+
+    Raises:
+        ValueError: *value* is a time no ``datetime`` can show (NaN, infinite,
+            before year 1 or from year 10000 on), or a string that is not ISO-8601.
+        TypeError: *value* is none of the three.
+    """
     if value is None:
         return None
     if isinstance(value, datetime):
         moment = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-        return moment.timestamp()
+        try:
+            seconds = moment.timestamp()
+        except (OverflowError, ValueError, OSError):
+            raise timestamp_out_of_range(value) from None
+        if not TIMESTAMP_MIN <= seconds < TIMESTAMP_END:
+            raise timestamp_out_of_range(value)
+        return seconds
     if isinstance(value, str):
-        return _unix_time(datetime.fromisoformat(value))
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            raise ValueError(
+                f"timestamp must be Unix seconds, a datetime or an ISO-8601 string, not {value!r}"
+            ) from None
+        return _unix_time(parsed)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return float(value)
+        return float(checked_timestamp(value))
     raise TypeError(f"a timestamp must be Unix seconds, a datetime or an ISO string, not {value!r}")
 
 
@@ -167,7 +217,8 @@ class ExecutorStreamEvent(StreamEvent):
             executor type (``"task_start"`` or ``StreamEventType.TASK_START``).
         event_type: the old name of *type*; give one of the two.
         timestamp: when it happened: Unix seconds, a ``datetime`` (naive means
-            UTC) or an ISO-8601 string. Default: now. Stored as Unix seconds.
+            UTC) or an ISO-8601 string, from year 1 to year 9999. Default: now.
+            Stored as Unix seconds; setting it later takes Unix seconds only.
         node_name: the graph node that was running.
         task: the task being worked on, as a small dict (id, title, status).
         state_snapshot: a few counters and flags of the run's state.
@@ -182,8 +233,10 @@ class ExecutorStreamEvent(StreamEvent):
     keyword-only.
 
     Raises:
-        TypeError: neither *type* nor *event_type* is given, or one is not a str.
-        ValueError: both are given and differ.
+        TypeError: neither *type* nor *event_type* is given, or one is not a str;
+            *timestamp* is not a time.
+        ValueError: both are given and differ; *timestamp* is NaN, infinite or
+            outside years 1-9999 (UTC), which ``to_dict()`` could not write.
     """
 
     # Executor events carry more type names than core ones: the widening is the point.
@@ -250,9 +303,9 @@ class ExecutorStreamEvent(StreamEvent):
             turn_id=turn_id,
             todo_items=todo_items,
         )
-        stamp = _unix_time(timestamp)
+        stamp = _unix_time(timestamp)  # checked: no need for the checking descriptor
         if stamp is not None:
-            self.timestamp = stamp
+            self.__dict__["timestamp"] = stamp
         # As the core fields: only what differs from a default is stored, in
         # field order. `data` is always stored: callers add to it in place.
         if node_name is not None:

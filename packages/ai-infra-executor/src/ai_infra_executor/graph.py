@@ -27,6 +27,15 @@ resume); streaming ``Command(resume=...)`` on the same thread starts with a
 ``resume`` event and goes on to the run's ``run_end``, whose counts and duration
 cover the whole run.
 
+The executor remembers a run between its streams only while it is paused at an
+interrupt, and only so many paused runs for so long
+(:attr:`~StreamingExecutorMixin.max_paused_runs`,
+:attr:`~StreamingExecutorMixin.paused_run_ttl_s`). A run that ended, failed, or
+whose consumer stopped early (``break``, ``aclose()``, cancellation) before it
+paused is forgotten. Resuming a run the executor no longer remembers still works:
+its stream starts with ``resume`` then a fresh ``run_start``, and its ``run_end``
+counts from the resume.
+
 This module drives the stream and keeps the runs; the chunks are turned into
 events by :mod:`ai_infra_executor.graph_events` (chat-model messages by
 :mod:`ai_infra_executor.chat_messages`).
@@ -34,8 +43,10 @@ events by :mod:`ai_infra_executor.graph_events` (chat-model messages by
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import time
+from builtins import BaseExceptionGroup  # 3.11+, as this package
 from collections.abc import AsyncGenerator, Iterable, Mapping
 from typing import Any, Final
 
@@ -50,7 +61,7 @@ from ai_infra_executor.config import ExecutorStreamConfig
 from ai_infra_executor.events import ExecutorStreamEvent
 from ai_infra_executor.graph_events import ChunkTranslator, TaskNodes
 from ai_infra_executor.graph_run import Run
-from ai_infra_executor.graph_values import as_mapping, get_field, plain
+from ai_infra_executor.graph_values import as_mapping, get_field, plain, readable
 from ai_infra_formatters.event_types import CORE_EVENT_TYPES
 
 __all__ = ["StreamingExecutor", "StreamingExecutorMixin", "TaskNodes"]
@@ -77,7 +88,16 @@ def _visible(event: ExecutorStreamEvent, cfg: ExecutorStreamConfig) -> ExecutorS
 def _thread_of(config: Mapping[str, Any] | None) -> str | None:
     configurable = get_field(config, "configurable") if config is not None else None
     thread = get_field(configurable, "thread_id") if configurable is not None else None
-    return None if thread is None else str(thread)
+    return None if thread is None else readable(thread, "thread id")
+
+
+def _is_stop(exc: BaseException) -> bool:
+    """Whether *exc* stops the stream from outside (the consumer closed or
+    cancelled it) rather than reports a failure of the graph."""
+    stops = (GeneratorExit, asyncio.CancelledError)
+    if isinstance(exc, BaseExceptionGroup):
+        return exc.subgroup(lambda e: isinstance(e, stops)) is not None
+    return isinstance(exc, stops)
 
 
 class StreamingExecutorMixin:
@@ -102,8 +122,18 @@ class StreamingExecutorMixin:
         state_updates: emit a ``state_update`` event after each top-level node
             (at most one per ``progress_interval_ms``; one held back is sent
             before the stream ends).
-        swallow_errors: when the graph raises, end the stream after ``run_end``
-            instead of re-raising.
+        swallow_errors: when the graph raises an ``Exception``, end the stream
+            after ``run_end`` instead of re-raising (a ``BaseException`` that is
+            not an ``Exception``, ``KeyboardInterrupt`` say, is always re-raised).
+        max_paused_runs: how many runs paused at an interrupt are remembered for
+            their resume (default 1,000); beyond it the one paused longest ago is
+            forgotten first.
+        paused_run_ttl_s: how long, in seconds, a paused run is remembered
+            (default 24 h; ``math.inf``: no limit).
+
+    A forgotten paused run can still be resumed: that stream starts with
+    ``resume`` then a fresh ``run_start``, and its ``run_end`` counts only what
+    happened after the resume.
     """
 
     graph: Any
@@ -115,22 +145,51 @@ class StreamingExecutorMixin:
     progress_events: bool = False
     state_updates: bool = False
     swallow_errors: bool = False
+    max_paused_runs: int = 1000
+    paused_run_ttl_s: float = 24 * 60 * 60.0
 
     def get_initial_state(self) -> Any:
         """The state a run starts from when :meth:`astream_events` is given none."""
         raise NotImplementedError(f"{type(self).__name__} must define get_initial_state()")
 
     def _runs(self) -> dict[str | None, Run]:
+        """The paused runs by thread id, the one paused longest ago first."""
         runs: dict[str | None, Run] | None = self.__dict__.get("_streaming_runs")
         if runs is None:
             runs = self.__dict__["_streaming_runs"] = {}
         return runs
 
+    def _park(self, thread: str | None, run: Run) -> None:
+        """Remember *run*, paused at an interrupt, for its resume on *thread*."""
+        runs = self._runs()
+        runs.pop(thread, None)  # re-inserted last: the table stays in pause order
+        run.paused_at = time.monotonic()
+        runs[thread] = run
+        self._evict(runs, run.paused_at)
+
+    def _forget(self, thread: str | None, run: Run) -> None:
+        """Forget *run* if it is the one remembered for *thread*."""
+        runs = self._runs()
+        if runs.get(thread) is run:
+            del runs[thread]
+
+    def _evict(self, runs: dict[str | None, Run], now: float) -> None:
+        """Forget the paused runs beyond :attr:`max_paused_runs` or older than
+        :attr:`paused_run_ttl_s`, the one paused longest ago first."""
+        limit = max(self.max_paused_runs, 0)
+        ttl = self.paused_run_ttl_s
+        while runs:
+            thread, oldest = next(iter(runs.items()))
+            paused_at = oldest.paused_at if oldest.paused_at is not None else now
+            if len(runs) <= limit and now - paused_at <= ttl:
+                return
+            del runs[thread]
+
     def _new_run(self, state: Any) -> Run:
         values = as_mapping(state)
         nodes = self.task_nodes
         roadmap = self.roadmap_path or values.get(nodes.roadmap_key)
-        if roadmap is None or roadmap == "":
+        if roadmap is None or (isinstance(roadmap, str) and not roadmap):
             roadmap = self._graph_name()
         todos = values.get(nodes.todos_key)
         total = self.total_tasks
@@ -140,7 +199,7 @@ class StreamingExecutorMixin:
             else:
                 given = values.get(nodes.total_tasks_key)
                 total = given if isinstance(given, int) and not isinstance(given, bool) else 0
-        return Run(time.perf_counter(), str(roadmap), total, state=values)
+        return Run(time.perf_counter(), readable(roadmap, "roadmap path"), total, state=values)
 
     async def astream_events(
         self,
@@ -168,12 +227,21 @@ class StreamingExecutorMixin:
             happen, and ``run_end`` last, unless the run paused at an interrupt.
 
         Raises:
-            Exception: whatever the graph raised, after ``node_error``,
+            BaseException: whatever the graph raised, after ``node_error``,
                 ``task_failed`` (for the task in progress) and ``run_end`` were
-                yielded, unless :attr:`swallow_errors` is set.
+                yielded, unless :attr:`swallow_errors` is set and it is an
+                ``Exception``. That holds for a ``BaseException`` that is not an
+                ``Exception`` too (a custom one, an exception group holding
+                ``KeyboardInterrupt``, or ``KeyboardInterrupt`` / ``SystemExit``
+                themselves when they reach the stream).
 
-        Stopping early (``break``, ``aclose()``) closes LangGraph's stream, which
-        cancels the nodes still running.
+        Stopping early (``break``, ``aclose()``, cancelling the consumer) closes
+        LangGraph's stream, which cancels the nodes still running; no closing
+        event is yielded. ``KeyboardInterrupt`` or ``SystemExit`` raised inside a
+        node usually never reaches the stream: asyncio re-raises it out of the
+        event loop at once (``asyncio.run`` raises it), and the stream is then
+        cancelled like any early stop. Either way the run is forgotten, unless
+        it had paused at an interrupt.
         """
         cfg = streaming_config or self.streaming_config or ExecutorStreamConfig()
         with_subgraphs = self.subgraphs if subgraphs is None else subgraphs
@@ -187,6 +255,9 @@ class StreamingExecutorMixin:
 
         thread = _thread_of(config)
         run, opening = self._open_run(thread, graph_input)
+        # The run is remembered (parked) only once it pauses at an interrupt,
+        # and forgotten when it ends; a stream stopped early before it paused
+        # leaves nothing behind.
         translator = ChunkTranslator(
             run,
             self.task_nodes,
@@ -208,20 +279,29 @@ class StreamingExecutorMixin:
         stream = self.graph.astream(
             graph_input, config, stream_mode=modes, subgraphs=with_subgraphs
         )
+        parked = False
         try:
             async for item in stream:
-                for event in shown(translator.translate(item, with_subgraphs)):
+                events = translator.translate(item, with_subgraphs)
+                if run.interrupt_node is not None and not parked:
+                    # Paused: remembered before the consumer sees the interrupt,
+                    # so that it may stop there and still resume.
+                    self._park(thread, run)
+                    parked = True
+                for event in shown(events):
                     yield event
-        except Exception as exc:
+        except BaseException as exc:
+            if _is_stop(exc):
+                raise
             closing = translator.chat.flush_tool_calls()
             if not translator.top_level_error_reported:
                 closing.append(translator.graph_error(exc, self._graph_name()))
             closing += translator.fail_current_task(exc)
             closing += translator.trailing_state_update()
-            closing.append(self._end_run(thread))
+            closing.append(self._end_run(thread, run))
             for event in shown(closing):
                 yield event
-            if self.swallow_errors:
+            if self.swallow_errors and isinstance(exc, Exception):
                 return
             raise
         finally:
@@ -233,19 +313,25 @@ class StreamingExecutorMixin:
             closing += translator.unclaimed_interrupts(await self._next_nodes(config))
         closing += translator.trailing_state_update()
         if translator.interrupted:
+            self._park(thread, run)
             for event in shown(closing):
                 yield event
             return
-        closing.append(self._end_run(thread))
+        closing.append(self._end_run(thread, run))
         for event in shown(closing):
             yield event
 
     def _open_run(
         self, thread: str | None, graph_input: Any
     ) -> tuple[Run, list[ExecutorStreamEvent]]:
-        """The run *graph_input* starts or resumes on *thread*, and its opening events."""
+        """The run *graph_input* starts or resumes on *thread*, and its opening events.
+
+        A paused run on *thread* is taken out of the table: it is put back only
+        if it pauses again.
+        """
         runs = self._runs()
-        run = runs.get(thread)
+        self._evict(runs, time.monotonic())
+        run = runs.pop(thread, None)
         opening: list[ExecutorStreamEvent] = []
         resuming = isinstance(graph_input, Command)
         if resuming and graph_input.resume is not None:
@@ -254,13 +340,13 @@ class StreamingExecutorMixin:
         if run is None or not resuming:
             run = self._new_run(None if resuming else graph_input)
             opening.append(create_run_start_event(run.roadmap_path, run.total_tasks))
-        runs[thread] = run
         run.interrupt_node = None
+        run.paused_at = None
         return run, opening
 
-    def _end_run(self, thread: str | None) -> ExecutorStreamEvent:
-        """``run_end`` for the run on *thread*, which is then forgotten."""
-        run = self._runs().pop(thread)
+    def _end_run(self, thread: str | None, run: Run) -> ExecutorStreamEvent:
+        """``run_end`` for *run* on *thread*, which is then forgotten."""
+        self._forget(thread, run)
         completed, failed, skipped = run.counts()
         duration_ms = (time.perf_counter() - run.started) * 1000
         return create_run_end_event(completed, failed, skipped, duration_ms)

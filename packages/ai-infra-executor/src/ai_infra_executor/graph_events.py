@@ -32,7 +32,14 @@ from ai_infra_executor.builders import (
 from ai_infra_executor.chat_messages import MessageTranslator
 from ai_infra_executor.events import ExecutorStreamEvent, from_core_event
 from ai_infra_executor.graph_run import Run
-from ai_infra_executor.graph_values import Namespace, as_mapping, get_field, placed, plain
+from ai_infra_executor.graph_values import (
+    Namespace,
+    as_mapping,
+    get_field,
+    placed,
+    plain,
+    readable,
+)
 
 __all__ = ["ChunkTranslator", "TaskNodes"]
 
@@ -84,9 +91,14 @@ class TaskNodes:
 def _task_key(task: Mapping[str, Any]) -> str:
     for name in ("id", "title"):
         value = task.get(name)
-        if value is not None and value != "":
-            return f"{name}:{value}"
-    return f"repr:{task!r}"
+        if value is not None:
+            text = readable(value, name)
+            if text:
+                return f"{name}:{text}"
+    try:
+        return f"repr:{task!r}"
+    except Exception:
+        return f"object:{id(task)}"
 
 
 def _count_of(value: Any) -> int:
@@ -102,7 +114,19 @@ def _count_of(value: Any) -> int:
 def _error_of(error: Any) -> BaseException | str:
     if isinstance(error, BaseException):
         return error
-    return "task failed" if error is None or error == "" else str(error)
+    text = "" if error is None else readable(error, "error")
+    return text or "task failed"
+
+
+def _first_set(value: Any, fallback: Any) -> Any:
+    """*value* unless it is empty (``None``, ``""``, ``0``, ...), else *fallback*;
+    a value whose truth cannot be read counts as set."""
+    if value is None:
+        return fallback
+    try:
+        return value or fallback
+    except Exception:
+        return value
 
 
 @dataclass
@@ -245,7 +269,9 @@ class ChunkTranslator:
             return [create_task_start_event(task, number, total)]
         task = run.task
         if task is None:
-            raw = state.get(nodes.current_task_key) or entering.get(nodes.current_task_key)
+            raw = _first_set(
+                state.get(nodes.current_task_key), entering.get(nodes.current_task_key)
+            )
             task = task_to_dict(raw) if raw is not None else None
         if task is None:
             return []
@@ -255,12 +281,14 @@ class ChunkTranslator:
             return self._ended(task, "completed", create_task_complete_event(task, took, files))
         if name == nodes.failure:
             received = running.input if running is not None else entering
-            error = get_field(received, nodes.error_key) or result.get(nodes.error_key)
+            error = _first_set(get_field(received, nodes.error_key), result.get(nodes.error_key))
             event = create_task_failed_event(task, _error_of(error), took)
             return self._ended(task, "failed", event)
         if nodes.skip is not None and name == nodes.skip:
-            reason = result.get(nodes.skip_reason_key) or entering.get(nodes.skip_reason_key)
-            event = create_task_skipped_event(task, "" if reason is None else str(reason))
+            reason = _first_set(
+                result.get(nodes.skip_reason_key), entering.get(nodes.skip_reason_key)
+            )
+            event = create_task_skipped_event(task, "" if reason is None else readable(reason))
             return self._ended(task, "skipped", event)
         return []
 
@@ -320,9 +348,12 @@ class ChunkTranslator:
         if not isinstance(todos, (list, tuple)):
             return 0
         wanted = task.get("id")
+        if wanted is None:
+            return 0
+        wanted_text = readable(wanted, "id")
         for index, item in enumerate(todos, start=1):
             item_id = plain(get_field(item, "id"))
-            if wanted is not None and item_id is not None and str(item_id) == str(wanted):
+            if item_id is not None and readable(item_id, "id") == wanted_text:
                 return index
         return 0
 
@@ -410,8 +441,8 @@ class ChunkTranslator:
     def custom(self, ns: Namespace, chunk: Any) -> list[ExecutorStreamEvent]:
         try:
             event = from_core_event(chunk)
-        except (TypeError, ValueError):
-            return []  # not an event: custom data for some other consumer
+        except Exception:
+            return []  # not an event (or not a readable one): data for some other consumer
         where: dict[str, Any] = {}
         if event.node_name is None:
             node = self._node_of(ns)

@@ -34,6 +34,8 @@ class Run:
         last_state_update: when the last ``state_update`` event was sent.
         pending_state_update: the node whose ``state_update`` the interval held
             back (``None``: none).
+        paused_at: when the run last paused at an interrupt (``time.monotonic()``;
+            ``None``: it is not paused).
     """
 
     started: float
@@ -48,6 +50,7 @@ class Run:
     last_progress: float = float("-inf")
     last_state_update: float = float("-inf")
     pending_state_update: str | None = None
+    paused_at: float | None = None
 
     def counts(self) -> tuple[int, int, int]:
         """``(completed, failed, skipped)``: each task counted once, by how it last ended."""

@@ -3,6 +3,11 @@
 Shared by :mod:`ai_infra_executor.graph`, :mod:`ai_infra_executor.graph_events`,
 :mod:`ai_infra_executor.chat_messages` and (states and tasks as the builders read
 them) :mod:`ai_infra_executor.builders`; imports nothing from LangGraph.
+
+The values come from the graph's nodes, so any of them may be hostile: a
+``__getattr__``, ``__str__`` or ``__bool__`` that raises. Every reader here
+returns something instead of raising (``None``, ``{}`` or a stand-in text made
+by :func:`unreadable`): the executor's bookkeeping never fails a healthy graph.
 """
 
 from __future__ import annotations
@@ -13,32 +18,79 @@ from typing import Any
 
 from ai_infra_executor.events import ExecutorStreamEvent
 
-__all__ = ["Namespace", "as_mapping", "get_field", "placed", "plain"]
+__all__ = [
+    "Namespace",
+    "as_mapping",
+    "get_field",
+    "placed",
+    "plain",
+    "readable",
+    "type_name",
+    "unreadable",
+]
 
 #: Where a chunk comes from: ``()`` for the top-level graph, else the path of
 #: subgraph tasks LangGraph reports (``("parent_node:<task id>", ...)``).
 Namespace = tuple[str, ...]
 
 
+def type_name(value: Any) -> str:
+    """The name of *value*'s class (``"object"`` if even that cannot be read)."""
+    try:
+        return str(type(value).__name__)
+    except Exception:
+        return "object"
+
+
+def unreadable(what: str, error: BaseException) -> str:
+    """The stand-in text for a *what* that raised *error* when read:
+    ``"<unreadable task: ValueError>"``."""
+    return f"<unreadable {what}: {type_name(error)}>"
+
+
+def readable(value: Any, what: str = "value") -> str:
+    """``str(value)``, never raising: a stand-in such as ``"<unreadable value:
+    RuntimeError>"`` when ``str()`` raises.
+
+    Args:
+        value: anything a node handed over.
+        what: what *value* is, for the stand-in (``"title"``, ``"message"``, ...).
+    """
+    if type(value) is str:
+        return value
+    try:
+        return str(value)
+    except Exception as exc:
+        return unreadable(what, exc)
+
+
 def get_field(obj: Any, key: str) -> Any:
-    """*obj*'s *key*: a mapping's item or an object's attribute (``None`` if missing)."""
-    if isinstance(obj, Mapping):
-        return obj.get(key)
-    return getattr(obj, key, None)
+    """*obj*'s *key*: a mapping's item or an object's attribute (``None`` if missing,
+    or if reading it raised)."""
+    try:
+        if isinstance(obj, Mapping):
+            return obj.get(key)
+        return getattr(obj, key, None)
+    except Exception:
+        return None
 
 
 def as_mapping(value: Any) -> dict[str, Any]:
     """A state or an update as a plain dict (a dataclass / pydantic state by its attributes).
 
     Args:
-        value: a mapping, an object with attributes, or ``None`` (``{}``).
+        value: a mapping, an object with attributes, or ``None`` (``{}``). One that
+            cannot be read (its ``items()`` or a key's ``str()`` raises) gives ``{}``.
     """
-    if isinstance(value, Mapping):
-        return {str(k): v for k, v in value.items()}
-    if value is None:
+    try:
+        if isinstance(value, Mapping):
+            return {str(k): v for k, v in value.items()}
+        if value is None:
+            return {}
+        fields = getattr(value, "__dict__", None)
+        return {str(k): v for k, v in fields.items()} if isinstance(fields, dict) else {}
+    except Exception:
         return {}
-    fields = getattr(value, "__dict__", None)
-    return {str(k): v for k, v in fields.items()} if isinstance(fields, dict) else {}
 
 
 def plain(value: Any) -> Any:
