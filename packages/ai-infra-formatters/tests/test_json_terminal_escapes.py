@@ -109,11 +109,12 @@ def test_sse_frames_escape_the_data_and_clean_the_name(event: dict[str, Any], na
 
 
 @pytest.mark.parametrize("char", UNSAFE_CHARS, ids=lambda c: f"U+{ord(c):04X}")
-def test_each_listed_character_becomes_its_json_escape(char: str) -> None:
-    event = {"type": "token", "content": f"a{char}b"}
-    want = f'{{"type":"token","content":"a{expected_escape(char)}b"}}'
+@pytest.mark.parametrize("before", ["a", "é"], ids=["ascii-line", "non-ascii-line"])
+def test_each_listed_character_becomes_its_json_escape(char: str, before: str) -> None:
+    event = {"type": "token", "content": f"{before}{char}b"}
+    want = f'{{"type":"token","content":"{before}{expected_escape(char)}b"}}'
     assert COMPACT.format(event) == want
-    assert COMPACT.format_bytes(event) == want.encode("ascii")
+    assert COMPACT.format_bytes(event) == want.encode("utf-8")
 
 
 def test_the_issue_examples() -> None:

@@ -221,6 +221,9 @@ def _json_escape(code: int) -> bytes:
 def _escape_terminal_controls(data: bytes) -> bytes:
     """*data*, UTF-8 JSON text, with every _TERMINAL_UNSAFE character escaped.
 
+    The hot paths of :class:`JsonFormatter` repeat its first checks inline (the
+    lead bytes 0xC2, 0xE2, 0xD8, 0xF3 and DEL) and call it only when they fail.
+
     The result is valid JSON that decodes to the same value: outside strings,
     JSON text is ASCII without DEL, and a character here is never part of an
     escape sequence, so each one is replaced where it stands, inside a string.
@@ -337,8 +340,11 @@ class JsonFormatter:
                 out = orjson.dumps(fields, default=json_default, option=self._option)
             except _ENCODE_ERRORS:
                 out = _dumps_jsonable(fields, self._option)
-            # Two C-speed checks; only a line they flag is searched for controls.
-            if out.isascii() and 0x7F not in out:
+            # C-speed checks; only a line they flag is searched for controls.
+            if out.isascii():
+                if 0x7F not in out:
+                    return out
+            elif not (0xC2 in out or 0xE2 in out or 0xD8 in out or 0xF3 in out or 0x7F in out):
                 return out
             return _escape_terminal_controls(out)
         shown = self.to_dict(event)
@@ -376,7 +382,10 @@ class JsonFormatter:
                 out = _dumps_jsonable(fields, self._option)
             text = out.decode()
             # str.isascii() reads a flag the decode set: cheaper than bytes.isascii().
-            if text.isascii() and "\x7f" not in text:
+            if text.isascii():
+                if "\x7f" not in text:
+                    return text
+            elif not (0xC2 in out or 0xE2 in out or 0xD8 in out or 0xF3 in out or 0x7F in out):
                 return text
             return _escape_terminal_controls(out).decode()
         return self.format_bytes(event).decode()
