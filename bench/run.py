@@ -112,6 +112,8 @@ ROWS: Final[tuple[tuple[str, str, str, str, float, str], ...]] = (
      ">=", 10.0, "x"),
     ("json_dicts_orjson", "JsonFormatter on dicts (format_bytes, bytes)",
      "raw orjson.dumps(d) (the limit)", ">=", 0.5, "x"),
+    ("json_escape_cost", "format_bytes on dicts, 5% of tokens with a C1/bidi/tag char",
+     "format_bytes on the same dicts, clean", "<=", 1.25, "x"),
     ("console_plain_naive", "ConsoleFormatter plain, colours on",
      "Console.print(Text) per event, captured (naive Rich)", ">=", 50.0, "x"),
     ("console_plain_fstring", "ConsoleFormatter plain, colours on",
@@ -356,6 +358,97 @@ def bench_json(rows: dict[str, Row], corpus: Corpus, rounds: int) -> None:
             extra_ok=mismatches == 0,
             note=times_note(samples, baseline, candidate),
         )
+
+
+#: Characters a terminal acts on that JSON output must escape (issue 10): DEL, C1
+#: controls, bidi controls, U+2028/U+2029 and the tag characters.
+TERMINAL_CONTROLS: Final = frozenset(
+    {0x7F, 0x061C, 0x200E, 0x200F, 0x2028, 0x2029}
+    | set(range(0x80, 0xA0))
+    | set(range(0x202A, 0x202F))
+    | set(range(0x2066, 0x206A))
+    | set(range(0xE0000, 0xE0080))
+)
+#: What :func:`with_controls` puts into a token, in turn: a CSI, an RTL override,
+#: an isolate, a tag character, DEL, a line separator, NEL, the Arabic letter mark.
+_INJECTED: Final = ("\x9b", "\u202e", "\u2066", "\U000e0041", "\x7f", "\u2028", "\x85", "\u061c")
+
+
+def with_controls(dicts: Sequence[dict[str, Any]], every: int = 20) -> list[dict[str, Any]]:
+    """*dicts* with one token in *every* (5% by default) carrying a control character.
+
+    The character goes after the token's first character, a different one each
+    time (see :data:`_INJECTED`); the other dicts are the same objects.
+    """
+    out: list[dict[str, Any]] = []
+    tokens = 0
+    for d in dicts:
+        if d.get("type") != "token":
+            out.append(d)
+            continue
+        if tokens % every == 0:
+            content = str(d.get("content") or "")
+            char = _INJECTED[(tokens // every) % len(_INJECTED)]
+            out.append({**d, "content": f"{content[:1]}{char}{content[1:]}"})
+        else:
+            out.append(d)
+        tokens += 1
+    return out
+
+
+def _raw_controls(text: str) -> int:
+    return sum(1 for ch in text if ord(ch) in TERMINAL_CONTROLS)
+
+
+def bench_json_escaping(rows: dict[str, Row], corpus: Corpus, rounds: int) -> None:
+    """The cost of escaping terminal controls: format_bytes on a hostile variant vs clean.
+
+    The hostile variant is the corpus with 5% of its token lines carrying one
+    character JSON output must escape (:func:`with_controls`); only those lines
+    take the slow path. Checked on the way: every hostile line decodes to the
+    same data as orjson's own output and holds none of those characters raw.
+
+    The target, 1.25x: with about 70% of the events tokens, 3.5% of the lines
+    are hostile, so 1.25x lets each cost up to about 8 clean lines (finding
+    and replacing the character in a short line costs about 4). A slow path
+    that leaked into clean lines, or a search per character, would miss it.
+    What the clean lines pay is the json_dicts_orjson row's business.
+    """
+    row = rows["json_escape_cost"]
+    fmt = JsonFormatter()
+    hostile = with_controls(corpus.dicts)
+    changed = sum(1 for a, b in zip(hostile, corpus.dicts, strict=True) if a is not b)
+    tokens = sum(1 for d in corpus.dicts if d.get("type") == "token")
+    # One output at a time: thousands of orjson results kept at once cost ~4 kB
+    # each here, which would show in the peak RSS of the rows after this one.
+    wrong = raw = 0
+    for d in hostile:
+        out = fmt.format_bytes(d)
+        wrong += orjson.loads(out) != orjson.loads(orjson.dumps(d))
+        raw += _raw_controls(out.decode("utf-8"))
+    samples = interleave(
+        {"hostile": (fmt.format_bytes, hostile), "clean": (fmt.format_bytes, corpus.dicts)},
+        rounds,
+    )
+    row.detail = {
+        "timing": _timing_detail(samples),
+        "hostile_lines": changed,
+        "token_lines": tokens,
+        "lines_not_decoding_to_the_same_data": wrong,
+        "raw_controls_in_output": raw,
+    }
+    problems = []
+    if wrong:
+        problems.append(f"{wrong} lines decode to other data")
+    if raw:
+        problems.append(f"{raw} raw control characters in the output")
+    if not changed:
+        problems.append("the corpus has no token to put a control character in")
+    row.judge(
+        min(samples["hostile"]) / min(samples["clean"]),
+        extra_ok=not problems,
+        note=times_note(samples, "clean", "hostile", "; ".join(problems)),
+    )
 
 
 def console_formatters() -> tuple[ConsoleFormatter, ConsoleFormatter]:
@@ -634,6 +727,8 @@ PROFILE_TARGETS: Final = {
     "json_dicts": "json_dicts",
     "json_dicts_stdlib": "json_dicts",
     "json_dicts_orjson": "json_dicts",
+    "json_escape_cost": "json_hostile",
+    "json_hostile": "json_hostile",
     "console_plain": "console_plain",
     "console_plain_naive": "console_plain",
     "console_plain_fstring": "console_plain",
@@ -655,6 +750,7 @@ def profile(target: str, corpus: Corpus, top: int) -> str:
     cases: dict[str, Case] = {
         "json_objects": (JsonFormatter().format, corpus.objects),
         "json_dicts": (JsonFormatter().format, corpus.dicts),
+        "json_hostile": (JsonFormatter().format_bytes, with_controls(corpus.dicts)),
         "console_plain": (plain.format, corpus.objects),
         "console_rich": (rich.format, corpus.objects),
     }
@@ -823,6 +919,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     groups: list[tuple[tuple[str, ...], Callable[[], None]]] = [
         (("json_objects", "json_dicts_stdlib", "json_dicts_orjson"),
          lambda: bench_json(rows, corpus, args.rounds)),
+        (("json_escape_cost",), lambda: bench_json_escaping(rows, corpus, args.rounds)),
         (("console_plain_naive", "console_plain_fstring", "console_rich_naive"),
          lambda: bench_console(rows, corpus, args.rounds)),
         (("executor_pipeline",), lambda: bench_pipeline(rows, corpus, args.rounds)),

@@ -26,6 +26,7 @@ ROW_IDS = [
     "json_objects",
     "json_dicts_stdlib",
     "json_dicts_orjson",
+    "json_escape_cost",
     "console_plain_naive",
     "console_plain_fstring",
     "console_rich_naive",
@@ -107,6 +108,10 @@ def test_rows_run_or_skip_as_the_environment_allows(smoke) -> None:
     assert set(timing) == {"format", "format_bytes", "stdlib", "orjson"}
     assert all(t["best_ns_per_event"] > 0 for t in timing.values())
     assert rows["json_objects"]["detail"]["output_mismatches"] == 0
+    escaping = rows["json_escape_cost"]["detail"]
+    assert escaping["hostile_lines"] > 0
+    assert escaping["raw_controls_in_output"] == 0
+    assert escaping["lines_not_decoding_to_the_same_data"] == 0
     assert rows["console_plain_naive"]["detail"]["events_with_ansi_codes"] > 0
     assert rows["import_formatters"]["detail"]["forbidden_loaded"] == []
     if HAVE_CLI:
@@ -140,7 +145,7 @@ def test_enforced_run_passes_when_every_selected_target_is_met(tmp_path: Path) -
 def test_enforced_exit_status_follows_the_targets(tmp_path: Path) -> None:
     done, result = run_bench(tmp_path / "r.json", "--enforce", "--only", "json")
     selected = [row for row in result["rows"] if row["selected"]]
-    assert [row["id"] for row in selected] == ROW_IDS[:3]
+    assert [row["id"] for row in selected] == ROW_IDS[:4]
     met = all(row["status"] == "pass" for row in selected)
     assert result["passed"] is met
     assert done.returncode == (0 if met else 1)

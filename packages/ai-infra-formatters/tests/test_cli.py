@@ -546,13 +546,18 @@ def test_stdout_closed_before_the_first_write(fmt: str) -> None:
 
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 def test_sigint_while_waiting_for_stdin_exits_130() -> None:
+    # Buffered stdout (PYTHONUNBUFFERED removed): unbuffered, the line reaches the
+    # pipe inside write(), and a SIGINT sent as soon as it is read can still
+    # interrupt that write; the writer then cannot know the line was whole and
+    # closes it with a newline (see ai_infra_formatters.writer).
+    env = {k: v for k, v in _env().items() if k != "PYTHONUNBUFFERED"}
     proc = subprocess.Popen(
         [*MODULE_CMD, "--format", "plain", "--no-color"],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         bufsize=0,
-        env=_env(),
+        env=env,
         cwd=tempfile.gettempdir(),
     )
     assert proc.stdin is not None

@@ -13,7 +13,6 @@ reader went away, :class:`StreamWriteError` on every call after any other failur
 
 from __future__ import annotations
 
-import errno
 import threading
 from typing import TextIO
 
@@ -61,20 +60,16 @@ class GuardedStream:
         if self._failure is None:
             try:
                 self.stream.write(text)
-            except OSError as exc:
+            except (OSError, ValueError) as exc:
                 self._fail(exc)
-            except ValueError:  # "I/O operation on closed file"
-                self._fail(BrokenPipeError(errno.EPIPE, "the stream is closed"))
         return len(text)
 
     def flush(self) -> None:
         if self._failure is None:
             try:
                 self.stream.flush()
-            except OSError as exc:
+            except (OSError, ValueError) as exc:
                 self._fail(exc)
-            except ValueError:
-                self._fail(BrokenPipeError(errno.EPIPE, "the stream is closed"))
 
     def raise_failure(self) -> None:
         """Raise the kept failure: a closed stream's once, any other one every time.
@@ -93,7 +88,9 @@ class GuardedStream:
                 self._reported = True
         raise failure.with_traceback(None)
 
-    def _fail(self, exc: OSError) -> None:
+    def _fail(self, exc: OSError | ValueError) -> None:
+        if isinstance(exc, ValueError) and not getattr(self.stream, "closed", False):
+            raise exc  # not a closed stream's "I/O operation on closed file": a bug to show
         with self._lock:
             if self._failure is None:
                 self._failure = write_error(self.stream, exc)

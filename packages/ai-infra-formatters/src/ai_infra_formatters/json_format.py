@@ -7,13 +7,25 @@ orjson cannot encode natively (bytes, sets, Decimal, exceptions, arbitrary
 objects) go through :func:`json_default`; what still fails (ints beyond 64 bits,
 lone surrogates, non-string keys, cycles, nesting deeper than orjson allows)
 goes through :func:`to_jsonable`, a slower walk that always succeeds.
+
+NDJSON often ends up on a terminal (``--format json`` in a shell). orjson escapes
+the C0 controls but writes every other character raw, including ones a
+terminal acts on: DEL, the C1 controls (``U+009B`` is a CSI), the bidirectional
+controls, the line and paragraph separators U+2028/U+2029 and the Unicode tag
+characters (U+E0000-U+E007F, invisible). :class:`JsonFormatter` writes those
+as ``\\u009b``-style escapes (a surrogate pair for a tag character): still valid
+JSON that decodes to the same data. Only a line holding DEL or a byte one of
+them starts with is searched with a regular expression: an ASCII line costs two
+C-speed checks more, a line with other non-ASCII text a few more.
 """
 
 from __future__ import annotations
 
+import functools
 import os
+import re  # already imported by orjson: costs nothing here
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from enum import Enum
 from typing import Any, Final
 
@@ -147,8 +159,6 @@ def _clean_str(text: str) -> str:
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
-        import re  # only here: the JSON path does not pay for importing re
-
         return re.sub("[\ud800-\udfff]", "\ufffd", text)
     return text
 
@@ -166,6 +176,81 @@ def _sorted_if_possible(values: set[Any] | frozenset[Any]) -> list[Any]:
 
 def _unrepresentable(value: Any) -> str:
     return f"<unrepresentable {type(value).__name__}>"
+
+
+# -- characters a terminal acts on, written as JSON escapes -----------------------
+
+# The code points JsonFormatter never writes raw: DEL, the C1 controls, the bidi
+# controls (embeddings, overrides, isolates, marks), U+2028/U+2029 and the tag
+# characters.
+_TERMINAL_UNSAFE: Final = frozenset(
+    (
+        0x7F,
+        *range(0x80, 0xA0),
+        0x061C,
+        0x200E,
+        0x200F,
+        0x2028,
+        0x2029,
+        *range(0x202A, 0x202F),
+        *range(0x2066, 0x206A),
+        *range(0xE0000, 0xE0080),
+    )
+)
+
+# The UTF-8 forms of _TERMINAL_UNSAFE, one alternative a lead byte (the test suite
+# checks it against the set over every code point).
+_UNSAFE_UTF8_PATTERN: Final = (
+    b"\x7f"
+    b"|\xc2[\x80-\x9f]"  # U+0080-U+009F
+    b"|\xd8\x9c"  # U+061C
+    b"|\xe2\x80[\x8e\x8f\xa8-\xae]"  # U+200E, U+200F, U+2028-U+202E
+    b"|\xe2\x81[\xa6-\xa9]"  # U+2066-U+2069
+    b"|\xf3\xa0[\x80\x81][\x80-\xbf]"  # U+E0000-U+E007F
+)
+
+
+def _json_escape(code: int) -> bytes:
+    """The JSON escape of code point *code*: ``\\u009b``, or a surrogate pair above U+FFFF."""
+    if code < 0x10000:
+        return b"\\u%04x" % code
+    offset = code - 0x10000
+    return b"\\u%04x\\u%04x" % (0xD800 + (offset >> 10), 0xDC00 + (offset & 0x3FF))
+
+
+def _escape_terminal_controls(data: bytes) -> bytes:
+    """*data*, UTF-8 JSON text, with every _TERMINAL_UNSAFE character escaped.
+
+    The hot paths of :class:`JsonFormatter` repeat its first checks inline (the
+    lead bytes 0xC2, 0xE2, 0xD8, 0xF3 and DEL) and call it only when they fail.
+
+    The result is valid JSON that decodes to the same value: outside strings,
+    JSON text is ASCII without DEL, and a character here is never part of an
+    escape sequence, so each one is replaced where it stands, inside a string.
+    Searches only *data* that holds a byte one of those characters starts with.
+    """
+    if data.isascii():
+        return data.replace(b"\x7f", b"\\u007f") if 0x7F in data else data
+    if 0xC2 in data or 0xE2 in data or 0xD8 in data or 0xF3 in data or 0x7F in data:
+        pattern, escape = _unsafe_pattern()
+        return pattern.sub(escape, data)
+    return data
+
+
+@functools.cache
+def _unsafe_pattern() -> tuple[re.Pattern[bytes], Callable[[re.Match[bytes]], bytes]]:
+    """The compiled pattern and its replacement function, made on first use."""
+    escapes = {chr(code).encode(): _json_escape(code) for code in _TERMINAL_UNSAFE}
+
+    def escape(match: re.Match[bytes]) -> bytes:
+        return escapes[match[0]]
+
+    return re.compile(_UNSAFE_UTF8_PATTERN), escape
+
+
+def _safe_event_name(name: str) -> str:
+    """An SSE event name without line breaks, C0 controls or _TERMINAL_UNSAFE."""
+    return "".join(ch for ch in name if ord(ch) >= 0x20 and ord(ch) not in _TERMINAL_UNSAFE)
 
 
 def dumps_event(fields: Any, option: int = 0) -> bytes:
@@ -195,7 +280,9 @@ class JsonFormatter:
 
     ``format`` returns ``str`` without the trailing newline; ``format_bytes``
     returns the bytes orjson produced, for writers that want no decode/encode
-    round trip.
+    round trip. Neither ever holds a raw DEL, C1 control, bidi control,
+    U+2028/U+2029 or tag character: those are written as ``\\u`` escapes (see
+    the module documentation), so the output is safe to print on a terminal.
     """
 
     #: Tokens are lines of their own in NDJSON, never written inline.
@@ -250,20 +337,27 @@ class JsonFormatter:
             else:
                 fields = event_to_dict(event)
             try:
-                return orjson.dumps(fields, default=json_default, option=self._option)
+                out = orjson.dumps(fields, default=json_default, option=self._option)
             except _ENCODE_ERRORS:
-                return _dumps_jsonable(fields, self._option)
+                out = _dumps_jsonable(fields, self._option)
+            # C-speed checks; only a line they flag is searched for controls.
+            if out.isascii():
+                if 0x7F not in out:
+                    return out
+            elif not (0xC2 in out or 0xE2 in out or 0xD8 in out or 0xF3 in out or 0x7F in out):
+                return out
+            return _escape_terminal_controls(out)
         shown = self.to_dict(event)
         if shown is None:
             return b""
         data = dumps_event(shown, self._option)
-        if self.indent is None or self.indent == 2:
-            return data
-        import json
+        if self.indent is not None and self.indent != 2:
+            import json
 
-        return json.dumps(
-            json.loads(data), indent=self.indent, ensure_ascii=False, sort_keys=self.sort_keys
-        ).encode("utf-8")
+            data = json.dumps(
+                json.loads(data), indent=self.indent, ensure_ascii=False, sort_keys=self.sort_keys
+            ).encode("utf-8")
+        return _escape_terminal_controls(data)
 
     def format(self, event: Any) -> str:
         """*event* as one JSON object (no trailing newline); ``""`` if not shown."""
@@ -283,22 +377,32 @@ class JsonFormatter:
             else:
                 fields = event_to_dict(event)
             try:
-                return orjson.dumps(fields, default=json_default, option=self._option).decode()
+                out = orjson.dumps(fields, default=json_default, option=self._option)
             except _ENCODE_ERRORS:
-                return _dumps_jsonable(fields, self._option).decode()
+                out = _dumps_jsonable(fields, self._option)
+            text = out.decode()
+            # str.isascii() reads a flag the decode set: cheaper than bytes.isascii().
+            if text.isascii():
+                if "\x7f" not in text:
+                    return text
+            elif not (0xC2 in out or 0xE2 in out or 0xD8 in out or 0xF3 in out or 0x7F in out):
+                return text
+            return _escape_terminal_controls(out).decode()
         return self.format_bytes(event).decode()
 
     def format_sse(self, event: Any, *, event_name: str | None = None) -> str:
         """*event* framed for Server-Sent Events: ``[event: NAME\\n]data: {...}\\n\\n``.
 
-        The data is always compact (one ``data:`` line). *event_name* is the SSE
-        event name (newlines are removed from it); ``""`` if the event is not shown.
+        The data is always compact (one ``data:`` line), with the characters a
+        terminal acts on escaped as in :meth:`format`. *event_name* is the SSE
+        event name; line breaks, other control characters and those characters
+        are removed from it. ``""`` if the event is not shown.
         """
         fields = self.to_dict(event)
         if fields is None:
             return ""
-        data = dumps_event(fields, self._option & orjson.OPT_SORT_KEYS).decode("utf-8")
+        data = dumps_event(fields, self._option & orjson.OPT_SORT_KEYS)
+        text = _escape_terminal_controls(data).decode("utf-8")
         if event_name is None:
-            return f"data: {data}\n\n"
-        name = "".join(ch for ch in event_name if ch not in "\r\n")
-        return f"event: {name}\ndata: {data}\n\n"
+            return f"data: {text}\n\n"
+        return f"event: {_safe_event_name(event_name)}\ndata: {text}\n\n"

@@ -13,6 +13,10 @@ one clear exception that names the stream:
   descriptor is pointed at ``os.devnull``, as Python's documentation on
   ``SIGPIPE`` recommends, so the text the stream still buffers cannot make the
   interpreter print ``Exception ignored ... BrokenPipeError`` at exit.
+* **The stream was closed** (``close()`` was called on it, a ``ValueError`` on
+  every write): treated as a reader gone away. The first write raises
+  :class:`StreamClosedError` (``errno`` ``EBADF``) and the writer is *closed*:
+  later events for that stream are dropped quietly.
 * **Any other OSError** (a full disk: ``ENOSPC``, an I/O error): the write raises
   :class:`StreamWriteError` (an ``OSError`` with the same ``errno``; the
   original exception is :attr:`EventWriter.error`). The writer is then
@@ -22,6 +26,18 @@ one clear exception that names the stream:
   :meth:`EventWriter.reset` is called.
 * **Text the stream's encoding cannot hold** (a non-UTF-8 locale): the
   characters it cannot encode are written as ``?`` instead of raising.
+* **An interrupt mid-write** (Ctrl-C while the terminal does not read, so the
+  write blocks): the ``KeyboardInterrupt`` (or any other exception) leaves the
+  write as it is, never swallowed nor retried. An event counts as written only
+  once ``stream.write`` has returned. How much of an interrupted event reached
+  the stream cannot be known (a buffered stream may hold all of it, part of it
+  or none), so the writer does not claim it either way: it assumes a line is
+  left open, and the next event, or :meth:`EventWriter.end_line`, starts on a
+  fresh line. The interrupted event is never silently counted as delivered:
+  the exception tells its caller, who may send it again (it then appears whole,
+  on its own line, possibly after a cut copy of it) or stop. The cost of
+  assuming the worst is at most one empty line when the interrupted write had
+  in fact completed.
 
 The recipe for a program whose output may be cut short (``| head -1``)::
 
@@ -44,9 +60,12 @@ It exits with status 0 and prints nothing to stderr.
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
 import threading
+import weakref
+from collections.abc import Callable
 from typing import Any, TextIO
 
 from ai_infra_formatters.events import event_type_of
@@ -131,6 +150,14 @@ def silence_stream(stream: Any) -> None:
         os.close(devnull)
 
 
+def _is_closed(stream: Any) -> bool:
+    """True when *stream* says it is closed (its ``closed`` attribute); never raises."""
+    try:
+        return bool(stream.closed)
+    except Exception:
+        return False
+
+
 def _is_standard_stream(stream: Any) -> bool:
     try:
         return stream.fileno() in (1, 2)
@@ -152,26 +179,67 @@ class EventWriter:
     granularity), but no token ever lands inside another event's line, and an
     event's line is always whole.
 
-    A write that fails raises :class:`StreamClosedError` (the reader went away;
-    later events are dropped quietly) or :class:`StreamWriteError` (any other
-    ``OSError``; later calls raise it again until :meth:`reset`), as the module
-    documentation describes.
+    A write that fails raises :class:`StreamClosedError` (the reader went away
+    or the stream was closed; later events are dropped quietly) or
+    :class:`StreamWriteError` (any other ``OSError``; later calls raise it again
+    until :meth:`reset`). A write interrupted by ``KeyboardInterrupt`` (or any
+    other exception) lets it through and counts nothing of the event as
+    written: the next event starts on a fresh line. The module documentation
+    describes each case.
 
     Args:
         stream: the text stream to write to (``write`` and ``flush`` are used).
+            The writer keeps it alive, except a writer made by
+            :func:`writer_for`, which refers to its stream weakly.
     """
 
     def __init__(self, stream: TextIO) -> None:
-        self.stream = stream
+        self._stream: TextIO | None = stream
+        self._stream_ref: weakref.ref[TextIO] | None = None
         self._lock = threading.Lock()
+        # True when the stream may hold an unterminated line: set before every
+        # write and made exact only once the write has returned.
         self._line_open = False
         self._formatters: dict[tuple[OutputFormat | str, bool], StreamFormatter] = {}
         self._closed = False
         self._error: OSError | None = None
 
+    @classmethod
+    def _weakly(cls, stream: TextIO, ref: weakref.ref[TextIO]) -> EventWriter:
+        """A writer on *stream* that holds it only through *ref* (for :func:`writer_for`)."""
+        writer = cls(stream)
+        writer._stream = None
+        writer._stream_ref = ref
+        return writer
+
+    @property
+    def stream(self) -> TextIO:
+        """The stream written to.
+
+        Raises:
+            ReferenceError: the writer came from :func:`writer_for` and its stream
+                no longer exists (its events are dropped: nobody can read them).
+        """
+        stream = self._target()
+        if stream is None:
+            raise ReferenceError("the stream of this EventWriter no longer exists")
+        return stream
+
+    @stream.setter
+    def stream(self, stream: TextIO) -> None:
+        self._stream = stream
+        self._stream_ref = None
+
+    def _target(self) -> TextIO | None:
+        """The stream, or ``None`` when it was weakly held and no longer exists."""
+        stream = self._stream
+        if stream is None and self._stream_ref is not None:
+            return self._stream_ref()
+        return stream
+
     @property
     def closed(self) -> bool:
-        """True once the stream's reader went away: events are dropped from then on."""
+        """True once the stream's reader went away or it was closed: events are dropped."""
         return self._closed
 
     @property
@@ -190,7 +258,11 @@ class EventWriter:
             self._error = None
 
     def formatter_for(self, format: OutputFormat | str, colors_enabled: bool) -> StreamFormatter:
-        """A formatter for this stream, made once per (format, colours)."""
+        """A formatter for this stream, made once per (format, colours).
+
+        Raises:
+            ReferenceError: the stream of a :func:`writer_for` writer no longer exists.
+        """
         # OutputFormat is a str enum: "json" and OutputFormat.JSON are one key.
         formatter = self._formatters.get((format, colors_enabled))
         if formatter is None:
@@ -200,18 +272,34 @@ class EventWriter:
                 # Imported here: ai_infra_formatters.output imports this module.
                 from ai_infra_formatters.output import get_formatter
 
-                formatter = get_formatter(fmt, colors_enabled, stream=self.stream)
+                formatter = get_formatter(fmt, colors_enabled, stream=self._formatter_stream())
                 self._formatters[(fmt, colors_enabled)] = formatter
             self._formatters[(format, colors_enabled)] = formatter
         return formatter
+
+    def _formatter_stream(self) -> TextIO:
+        """The stream a formatter may look at (its terminal), without keeping it alive.
+
+        A weakly held stream is given as a ``weakref.proxy``: the formatters this
+        writer caches (a console formatter's Rich console keeps its file) must
+        not keep the stream alive either.
+        """
+        if self._stream is not None:
+            return self._stream
+        proxy: TextIO = weakref.proxy(self.stream)
+        return proxy
 
     def write(self, event: Any, formatter: StreamFormatter) -> None:
         """Format *event* with *formatter* and write it.
 
         Raises:
-            StreamClosedError: the stream's reader went away during this write.
+            StreamClosedError: the stream's reader went away, or the stream was
+                closed, during this write.
             StreamWriteError: this write failed with another ``OSError``, or an
                 earlier one did (see :attr:`error`).
+            KeyboardInterrupt: the write was interrupted; the event may not
+                have reached the stream, or only in part (see the module
+                documentation). Any exception of the stream passes the same way.
         """
         if self._closed:
             return  # the reader is gone: drop the event without formatting it
@@ -223,29 +311,29 @@ class EventWriter:
                 return
             if inline:
                 if text:
-                    self._emit(text)
-                    self._line_open = not text.endswith("\n")
+                    self._emit(text, line_open=not text.endswith("\n"))
                 return
             if not text:
                 return
             if self._line_open:
                 text = "\n" + text
-                self._line_open = False
-            self._emit(text + "\n")
+            self._emit(text + "\n", line_open=False)
 
     def end_line(self) -> None:
         """Close a line that tokens left open (call when a stream of tokens ends).
 
+        After an interrupted write this writes a newline too: the line may be open.
+
         Raises:
-            StreamClosedError: the stream's reader went away during this write.
+            StreamClosedError: the stream's reader went away, or the stream was
+                closed, during this write.
             StreamWriteError: this write failed with another ``OSError``, or an
                 earlier one did.
         """
         with self._lock:
             if self._dropping() or not self._line_open:
                 return
-            self._emit("\n")
-            self._line_open = False
+            self._emit("\n", line_open=False)
 
     # -- under the lock -------------------------------------------------------
 
@@ -255,7 +343,7 @@ class EventWriter:
             return True
         error = self._error
         if error is not None:
-            name = _stream_name(self.stream)
+            name = _stream_name(self._target())
             raise StreamWriteError(
                 error.errno,
                 f"cannot write events to {name}: an earlier write failed ({_reason(error)})",
@@ -263,14 +351,26 @@ class EventWriter:
             ) from None
         return False
 
-    def _emit(self, text: str) -> None:
-        """Write and flush *text*, turning a failure into the documented exception."""
-        stream = self.stream
+    def _emit(self, text: str, *, line_open: bool) -> None:
+        """Write and flush *text*, turning a failure into the documented exception.
+
+        *line_open* is whether a line is left open once *text* is written. Until
+        the stream's ``write`` has returned, the writer assumes one is: if the
+        write raises (an interrupt, a failure) after taking part of *text*, or
+        an interrupt comes between the write and this bookkeeping, the next
+        event still starts on a fresh line.
+        """
+        stream = self._target()
+        if stream is None:
+            self._closed = True  # a weakly held stream that no longer exists: nobody reads it
+            return
+        self._line_open = True
         try:
             try:
                 stream.write(text)
             except UnicodeEncodeError:
                 stream.write(_encodable(text, stream))
+            self._line_open = line_open
             stream.flush()
         except BrokenPipeError as exc:
             self._closed = True
@@ -278,19 +378,29 @@ class EventWriter:
         except OSError as exc:
             self._error = exc
             raise write_error(stream, exc) from None
+        except ValueError as exc:
+            if not _is_closed(stream):
+                raise  # not the stream's "I/O operation on closed file": not ours to judge
+            self._closed = True
+            raise write_error(stream, exc) from None
 
 
-def write_error(stream: Any, exc: OSError) -> StreamWriteError:
+def write_error(stream: Any, exc: OSError | ValueError) -> StreamWriteError:
     """The exception that reports *exc*, raised by a write to *stream*, as this module does.
 
     A broken pipe gives :class:`StreamClosedError` (and when *stream* is the
     process's standard output or error, its descriptor is pointed at
-    ``os.devnull`` first, see :func:`silence_stream`); any other ``OSError``
-    gives :class:`StreamWriteError`. Both name the stream and carry *exc*'s
+    ``os.devnull`` first, see :func:`silence_stream`), and so does the
+    ``ValueError`` of a closed stream (errno ``EBADF``); any other ``OSError``
+    gives :class:`StreamWriteError`. Each names the stream and carries *exc*'s
     ``errno``. For code that writes to a stream by other means (a Rich live
     display) and wants the writer's errors.
     """
     name = _stream_name(stream)
+    if isinstance(exc, ValueError):
+        return StreamClosedError(
+            errno.EBADF, f"{name} is closed; later events to it are dropped", name
+        )
     if isinstance(exc, BrokenPipeError):
         if _is_standard_stream(stream):
             silence_stream(stream)
@@ -311,23 +421,73 @@ def _encodable(text: str, stream: Any) -> str:
         return text.encode("ascii", "replace").decode("ascii")
 
 
-# The writers of the streams stream_to_console() was last given, by id(stream). A
-# writer holds its stream (and its formatters hold consoles on it), so the table
-# is bounded rather than weak: the oldest entries go when it is full.
-_MAX_WRITERS = 64
-_writers: dict[int, EventWriter] = {}
+# -- the shared writers of writer_for ---------------------------------------------
+#
+# One writer per live stream object, keyed by the stream's identity (id), not by
+# its __eq__/__hash__: two equal streams are still two streams, and a stream
+# class may be unhashable. A weakly referenceable stream (every io stream and
+# file object) has its entry removed by a weakref callback when it is collected;
+# its writer refers to it only weakly, so the table keeps no stream alive. While
+# the stream is alive its id cannot belong to another object, and the entry is
+# gone before the id can be reused.
+#
+# A stream that cannot be weakly referenced (a class with __slots__ and no
+# __weakref__) cannot say when it is gone. Its writer is pinned: kept, holding
+# the stream, for the rest of the process. Dropping it instead could split a
+# token line or forget that the stream was closed (the bug of the old table,
+# which evicted after 64 streams), so correctness wins over memory for these
+# rare streams; a program making many of them should create an EventWriter per
+# stream itself and keep it as long as the stream.
+
+_weak_writers: dict[int, tuple[weakref.ref[TextIO], EventWriter]] = {}
+_pinned_writers: dict[int, EventWriter] = {}
 _writers_lock = threading.Lock()
 
 
 def writer_for(stream: TextIO) -> EventWriter:
-    """The shared :class:`EventWriter` of *stream* (one per stream object)."""
-    writer = _writers.get(id(stream))
-    if writer is not None and writer.stream is stream:
-        return writer
+    """The shared :class:`EventWriter` of *stream*: one per live stream object.
+
+    However many streams there are, a stream keeps its writer (so its line
+    state, its formatters and whether it was closed) for as long as it exists;
+    the writer does not keep it alive. A stream that cannot be weakly referenced
+    keeps its writer for the life of the process (see the comment above).
+    """
+    key = id(stream)
+    entry = _weak_writers.get(key)
+    if entry is not None and entry[0]() is stream:
+        return entry[1]
+    pinned = _pinned_writers.get(key)
+    if pinned is not None:
+        return pinned  # a pinned writer holds its stream: the id is this stream's
+    return _new_writer(stream)
+
+
+def _new_writer(stream: TextIO) -> EventWriter:
+    key = id(stream)
     with _writers_lock:
-        writer = _writers.get(id(stream))
-        if writer is None or writer.stream is not stream:
-            while len(_writers) >= _MAX_WRITERS:
-                del _writers[next(iter(_writers))]
-            writer = _writers[id(stream)] = EventWriter(stream)
+        entry = _weak_writers.get(key)
+        if entry is not None and entry[0]() is stream:
+            return entry[1]  # made by another thread meanwhile
+        try:
+            ref = weakref.ref(stream, _forgetter(key))
+        except TypeError:
+            return _pinned_writers.setdefault(key, EventWriter(stream))
+        writer = EventWriter._weakly(stream, ref)
+        _weak_writers[key] = (ref, writer)
         return writer
+
+
+def _forgetter(key: int) -> Callable[[weakref.ref[TextIO]], None]:
+    """The weakref callback that removes *key*'s entry when its stream is collected.
+
+    It takes no lock (it may run inside the garbage collector while this thread
+    holds one) and removes the entry only if it is still the one of *ref*.
+    """
+    table = _weak_writers  # bound now: module globals may be gone at shutdown
+
+    def forget(ref: weakref.ref[TextIO]) -> None:
+        entry = table.get(key)
+        if entry is not None and entry[0] is ref:
+            table.pop(key, None)
+
+    return forget
