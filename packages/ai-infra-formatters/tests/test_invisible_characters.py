@@ -139,3 +139,11 @@ def test_the_scanner_rejects_invisible_characters() -> None:
             assert_terminal_safe(f"text {char}")
     for char in JOINERS:
         assert_terminal_safe(f"text {char}")
+
+
+@pytest.mark.parametrize("make_safe", [safe_text, safe_line])
+def test_ascii_text_is_made_safe_as_any_other(make_safe: Any) -> None:
+    # ASCII text takes its own, faster table: it must give what the full one gives.
+    for code in range(0x80):
+        text = f"a{chr(code)}b\r\nc"
+        assert make_safe(text) == make_safe(f"é{text}")[1:], code
