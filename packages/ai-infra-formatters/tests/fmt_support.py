@@ -27,6 +27,14 @@ FORBIDDEN_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 #: Bidirectional embedding / override / isolate controls (trojan-source).
 BIDI_CONTROLS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
 
+#: Invisible characters that hide text and must be shown with a stand-in: Unicode tag
+#: characters, the line and paragraph separators, the zero-width space, the word joiner,
+#: the invisible operators, the deprecated format controls and the zero-width no-break
+#: space (BOM). The joiners U+200C / U+200D may pass: emoji and scripts need them.
+INVISIBLE_CHARS = re.compile(
+    "[\U000e0000-\U000e007f\u2028\u2029\u200b\u2060-\u2064\u206a-\u206f\ufeff]"
+)
+
 #: SGR parameters that select a colour (foreground, background, bright, 256, truecolor).
 COLOR_SGR_PARAMS = frozenset(
     {str(n) for n in range(30, 50)} | {str(n) for n in range(90, 98)}
@@ -293,6 +301,8 @@ def assert_terminal_safe(text: str, *, allow_newline: bool = True) -> None:
     bad = FORBIDDEN_CONTROL.search(text)
     assert bad is None, f"control {bad.group()!r} in {text!r}"
     assert not any(ch in text for ch in BIDI_CONTROLS), repr(text)
+    hidden = INVISIBLE_CHARS.search(text)
+    assert hidden is None, f"invisible {hidden.group()!r} in {text!r}"
     if not allow_newline:
         assert "\n" not in text, repr(text)
     # Lone surrogates cannot be written to a UTF-8 terminal.

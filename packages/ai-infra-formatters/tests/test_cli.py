@@ -391,7 +391,8 @@ def test_reading_from_a_terminal_hints_how_to_finish() -> None:
     [
         (b"this is not json", "invalid JSON: "),
         (b'{"type": "token", "content": "cut off', "invalid JSON: "),
-        (b"\xff\xfe garbage", "invalid JSON: "),
+        (b"\xff\xfe garbage", "looks like UTF-16 "),
+        (b"caf\xe9", "not valid UTF-8: "),
         (b"[1, 2, 3]", "expected a JSON object, got an array"),
         (b'"just a string"', "expected a JSON object, got a string"),
         (b"42", "expected a JSON object, got a number"),

@@ -64,7 +64,16 @@ FRAGMENTS = st.sampled_from(
         "[link=http://x]",
         ":smile:",
         "\u2028",
+        "\u2029",
         "\ufeff",
+        "\u200b",
+        "\u200d",
+        "\u2060",
+        "\U000e0001",
+        "\U000e0041",
+        "\U000e007f",
+        "🏴\U000e0067\U000e0062\U000e0073\U000e0063\U000e0074\U000e007f",
+        "👩\u200d💻",
         "🙂",
         "東京",
     ]
@@ -311,17 +320,23 @@ def test_visibility_hides_the_same_events_everywhere(
     assert json_shown == (visibility is None or should_emit_event(etype, visibility))
 
 
-# Bidirectional controls are made visible on purpose (text_safety), so a token
-# stream that must come back unchanged leaves them out, with C0/C1 and surrogates.
-_BIDI_CONTROLS = "".join(
-    chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F, 0x061C)
+# Bidirectional controls and invisible characters (tags, U+2028/9, zero-width
+# spaces) are made visible on purpose (text_safety), so a token stream that must
+# come back unchanged leaves them out, with C0/C1 and surrogates.
+_MADE_VISIBLE = "".join(
+    chr(c)
+    for c in (
+        *(*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F, 0x061C),
+        *(*range(0xE0000, 0xE0080), 0x2028, 0x2029),
+        *(0x200B, *range(0x2060, 0x2065), *range(0x206A, 0x2070), 0xFEFF),
+    )
 )
 
 
 @given(
     st.lists(
         st.text(
-            st.characters(exclude_categories=("Cc", "Cs"), exclude_characters=_BIDI_CONTROLS)
+            st.characters(exclude_categories=("Cc", "Cs"), exclude_characters=_MADE_VISIBLE)
             | st.sampled_from("\n\t")
         ),
         max_size=20,

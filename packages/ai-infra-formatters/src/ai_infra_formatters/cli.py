@@ -8,14 +8,16 @@ Usage::
 
 The input is read in binary one line at a time and each line is parsed by
 orjson on its own, so memory stays flat whatever the size of the log and a live
-stream is shown as it arrives. Output goes through
+stream is shown as it arrives. A line longer than ``--max-line-bytes`` (64 MiB
+by default) is rejected as soon as the limit is passed, without reading the
+rest of it: an endless line (``< /dev/zero``) cannot exhaust memory. Output goes through
 :class:`~ai_infra_formatters.output.EventWriter`: tokens inline and flushed,
 every other event on a line of its own.
 
 Exit status: 0 on success (also when the reader of stdout goes away early, as
-``| head`` does), 1 for a malformed input line or output that cannot be written
-(a full disk), 2 for a usage error or a FILE that cannot be opened, 130 when
-interrupted.
+``| head`` does), 1 for a malformed or too long input line or output that cannot
+be written (a full disk), 2 for a usage error or an input that cannot be opened
+or read (an I/O error mid-file), 130 when interrupted.
 
 Importing this module does not import Rich; only a console format does.
 """
@@ -27,7 +29,7 @@ import contextlib
 import io
 import json
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from importlib import resources
 from typing import IO, Any, Final, NoReturn
 
@@ -41,10 +43,12 @@ from ai_infra_formatters.visibility import VISIBILITY_LEVELS
 from ai_infra_formatters.writer import EventWriter, StreamWriteError, silence_stream
 
 __all__ = [
+    "DEFAULT_MAX_LINE_BYTES",
     "DEMO_LOG",
     "EXIT_INTERRUPTED",
     "EXIT_INVALID_INPUT",
     "EXIT_OK",
+    "EXIT_READ_FAILED",
     "EXIT_USAGE",
     "EXIT_WRITE_FAILED",
     "InvalidLineError",
@@ -62,6 +66,8 @@ EXIT_INVALID_INPUT: Final = 1
 #: stdout cannot be written (a full disk, an I/O error); the reason goes to stderr.
 EXIT_WRITE_FAILED: Final = 1
 EXIT_USAGE: Final = 2
+#: The input cannot be read (an I/O error mid-file); the lines before it are printed.
+EXIT_READ_FAILED: Final = 2
 EXIT_INTERRUPTED: Final = 130
 
 #: The bundled sample log ``--demo`` renders, inside the package's ``data`` folder.
@@ -70,6 +76,13 @@ DEMO_LOG: Final = "sample_run.ndjson"
 #: With ``--skip-invalid``, how many bad lines are reported one by one before
 #: the rest are only counted (a log full of garbage must not flood stderr).
 MAX_REPORTED_SKIPS: Final = 10
+
+#: The longest input line read, in bytes, not counting its newline (``--max-line-bytes``).
+DEFAULT_MAX_LINE_BYTES: Final = 64 * 1024 * 1024
+
+#: The most a single read asks for: a long line is gathered in pieces this big,
+#: so one that turns out too long never costs more than the limit.
+_READ_CHUNK: Final = 1024 * 1024
 
 _FORMAT_CHOICES: Final = tuple(
     f.value
@@ -108,9 +121,11 @@ examples:
 
 exit status:
   0    success (also when stdout is closed early, e.g. by `| head`)
-  1    a malformed input line (all lines before it are printed first),
-       or stdout cannot be written (a full disk; the reason goes to stderr)
-  2    usage error, or FILE cannot be opened
+  1    a malformed input line or one longer than --max-line-bytes (all lines
+       before it are printed first), or stdout cannot be written (a full disk;
+       the reason goes to stderr)
+  2    usage error, or the input cannot be opened or read (an I/O error;
+       all lines before it are printed first)
   130  interrupted (Ctrl-C)
 """
 
@@ -131,19 +146,22 @@ class InvalidLineError(ValueError):
 def parse_event_line(line: bytes) -> dict[str, Any]:
     """Parse one NDJSON line (bytes, trailing newline allowed) into an event dict.
 
-    orjson does the parsing. A line orjson refuses although it is valid JSON
-    (a ``\\ud800``-style lone surrogate escape) is parsed by the standard library
-    instead, so such text still reaches the formatters, which make it safe.
+    orjson does the parsing. A line orjson refuses although it is valid JSON in
+    UTF-8 (a ``\\ud800``-style lone surrogate escape) is parsed by the standard
+    library instead, so such text still reaches the formatters, which make it safe.
 
     Raises:
-        InvalidLineError: the line is not JSON, or is JSON but not an object.
+        InvalidLineError: the line is not JSON, or is JSON but not an object. The
+            problem names what the line looks like when it is not UTF-8 text
+            (UTF-16, binary, invalid UTF-8 with the offset of the first bad
+            byte); a line that ends before its JSON does is reported at its end.
     """
     try:
         value = orjson.loads(line)
     except orjson.JSONDecodeError as exc:
         value = _stdlib_fallback(line)
         if value is None:
-            raise InvalidLineError(f"invalid JSON: {exc.msg} (column {exc.colno})") from None
+            raise InvalidLineError(_encoding_problem(line) or _json_problem(exc)) from None
     if not isinstance(value, dict):
         kind = _JSON_KINDS.get(type(value), type(value).__name__)
         raise InvalidLineError(f"expected a JSON object, got {kind}")
@@ -155,11 +173,90 @@ def _reject_constant(name: str) -> NoReturn:
 
 
 def _stdlib_fallback(line: bytes) -> Any:
-    """*line* parsed by :mod:`json` (strict: no NaN / Infinity); ``None`` if it fails too."""
+    """*line* parsed by :mod:`json` (UTF-8 only, strict: no NaN / Infinity); ``None`` if it fails.
+
+    The line is decoded here rather than by :func:`json.loads`, which would guess
+    UTF-16 or UTF-32 from the bytes: NDJSON is UTF-8.
+    """
     try:
-        return json.loads(line, parse_constant=_reject_constant)
+        return json.loads(line.decode("utf-8"), parse_constant=_reject_constant)
     except (ValueError, RecursionError):
         return None
+
+
+def _encoding_problem(line: bytes) -> str | None:
+    """What is wrong with *line* as UTF-8 text (UTF-16, binary, a bad byte); ``None`` if nothing."""
+    convert = "not UTF-8: convert it first, e.g. with iconv -f UTF-16 -t UTF-8"
+    bom = line[:2]
+    if bom in (b"\xff\xfe", b"\xfe\xff"):
+        mark = bom.hex(" ").upper()
+        return f"looks like UTF-16 (it starts with the byte order mark {mark}), {convert}"
+    nul = line.find(0)
+    if nul >= 0:
+        if _nuls_between_ascii(line):
+            return f"looks like UTF-16 (NUL bytes between ASCII characters), {convert}"
+        return f"looks binary (a NUL byte at byte offset {nul}), not NDJSON"
+    try:
+        line.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        column = len(line[: exc.start].decode("utf-8")) + 1
+        return (
+            f"not valid UTF-8: byte 0x{line[exc.start]:02X} at byte offset {exc.start}"
+            f" (column {column})"
+        )
+    return None
+
+
+def _nuls_between_ascii(line: bytes) -> bool:
+    """True when *line* reads as ASCII text in UTF-16: a NUL in (nearly) every other byte."""
+    sample = line[:512]
+    pairs = len(sample) // 2
+    if pairs < 2:
+        return False
+    even, odd = sample[0::2].count(0), sample[1::2].count(0)
+    return max(even, odd) * 4 >= pairs * 3 and min(even, odd) * 8 <= pairs
+
+
+def _json_problem(exc: orjson.JSONDecodeError) -> str:
+    """orjson's complaint about a line, with the column it is about.
+
+    An error at or past the line's end (orjson counts the newline as the start
+    of a second line, column 1) means the line ends before its JSON does.
+    """
+    doc = exc.doc
+    if isinstance(doc, str):
+        text = doc.rstrip("\r\n")
+        if exc.pos >= len(text):
+            return f"invalid JSON: the line ends before the JSON does (column {len(text) + 1})"
+    return f"invalid JSON: {exc.msg} (column {exc.colno})"
+
+
+def _rest_of_line(readline: Callable[[int], bytes], head: bytes, limit: int) -> bytes | None:
+    """The whole line that starts with *head*, or ``None`` once it passes *limit* bytes.
+
+    Args:
+        readline: the input's ``readline``, which reads up to a newline or a size.
+        head: what was read of the line so far: a full piece, no newline in it.
+        limit: the most bytes the line may hold before its newline.
+    """
+    parts = [head]
+    size = len(head)
+    while size <= limit:
+        want = min(limit + 1 - size, _READ_CHUNK)
+        part: bytes = readline(want)
+        parts.append(part)
+        size += len(part)
+        if len(part) < want or part[-1] == 0x0A:
+            return b"".join(parts)
+    return None
+
+
+def _skip_line(readline: Callable[[int], bytes]) -> None:
+    """Read to the end of the current line (or of the input) a piece at a time, keeping nothing."""
+    while True:
+        part: bytes = readline(_READ_CHUNK)
+        if len(part) < _READ_CHUNK or part[-1] == 0x0A:
+            return
 
 
 def _warn(message: str) -> None:
@@ -185,6 +282,7 @@ def render_log(
     formatter: StreamFormatter,
     *,
     skip_invalid: bool = False,
+    max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
 ) -> int:
     """Render every event of the NDJSON stream *source*; return the exit status.
 
@@ -194,37 +292,76 @@ def render_log(
         formatter: turns each event into text.
         skip_invalid: report a malformed line as a warning and go on (status 0)
             instead of stopping at it (status 1).
+        max_line_bytes: the most bytes a line may hold before its newline; a
+            longer line is malformed, and no more than this much of it is held.
 
     A malformed line stops the rendering after every good line before it has
-    been written; a message naming the line number goes to stderr. An open token
+    been written; a message naming the line number goes to stderr. A read error
+    stops it the same way, with status :data:`EXIT_READ_FAILED`. An open token
     line is closed at the end.
     """
+    readline = source.readline
+    # Lines are read in pieces of at most _READ_CHUNK bytes, so one too long is
+    # noticed once max_line_bytes of it are in memory; the rest of it is read
+    # (and dropped, piece by piece) only when the rendering goes on after it.
+    first = min(max_line_bytes + 1, _READ_CHUNK)
     skipped = 0
-    for lineno, raw in enumerate(source, start=1):
-        line = raw[3:] if lineno == 1 and raw.startswith(_UTF8_BOM) else raw
-        if not line or line.isspace():
-            continue
+    lineno = 0
+    while True:
         try:
-            event = parse_event_line(line)
-        except InvalidLineError as exc:
-            if not skip_invalid:
+            head: bytes = readline(first)
+            raw: bytes | None = head
+            if len(head) == first and head[-1] != 0x0A:
+                raw = _rest_of_line(readline, head, max_line_bytes)
+        except OSError as exc:
+            return _read_failed(source, writer, lineno, exc)
+        if raw:
+            lineno += 1
+            line = raw[3:] if lineno == 1 and raw.startswith(_UTF8_BOM) else raw
+            if not line or line.isspace():
+                continue
+            try:
+                event = parse_event_line(line)
+            except InvalidLineError as exc:
+                problem = exc.problem
+            else:
+                writer.write(event, formatter)
+                continue
+        elif raw is None:
+            lineno += 1
+            problem = f"longer than {max_line_bytes:,} bytes (--max-line-bytes)"
+        else:
+            break
+        if not skip_invalid:
+            writer.end_line()
+            _warn(f"line {lineno}: {problem}")
+            return EXIT_INVALID_INPUT
+        skipped += 1
+        if skipped <= MAX_REPORTED_SKIPS:
+            if _same_terminal():
                 writer.end_line()
-                _warn(f"line {lineno}: {exc.problem}")
-                return EXIT_INVALID_INPUT
-            skipped += 1
-            if skipped <= MAX_REPORTED_SKIPS:
-                if _same_terminal():
-                    writer.end_line()
-                more = " (further invalid lines are only counted)"
-                tail = more if skipped == MAX_REPORTED_SKIPS else ""
-                _warn(f"line {lineno}: {exc.problem}; skipped{tail}")
-            continue
-        writer.write(event, formatter)
+            more = " (further invalid lines are only counted)"
+            tail = more if skipped == MAX_REPORTED_SKIPS else ""
+            _warn(f"line {lineno}: {problem}; skipped{tail}")
+        if raw is None:
+            try:
+                _skip_line(readline)
+            except OSError as exc:
+                return _read_failed(source, writer, lineno, exc)
     writer.end_line()
     if skipped:
         noun = "line" if skipped == 1 else "lines"
         _warn(f"skipped {skipped} invalid {noun}")
     return EXIT_OK
+
+
+def _read_failed(source: IO[bytes], writer: EventWriter, lineno: int, error: OSError) -> int:
+    """Report that reading *source* failed after line *lineno*; :data:`EXIT_READ_FAILED`."""
+    writer.end_line()
+    name = getattr(source, "name", None)
+    what = repr(name) if isinstance(name, str) and not name.startswith("<") else "the input"
+    _warn(f"cannot read {what} after line {lineno}: {error.strerror or error}")
+    return EXIT_READ_FAILED
 
 
 def default_format(stream: IO[str] | None = None) -> OutputFormat:
@@ -276,12 +413,31 @@ def build_parser() -> argparse.ArgumentParser:
         help="warn about malformed lines and carry on instead of stopping (exit status 0)",
     )
     parser.add_argument(
+        "--max-line-bytes",
+        type=_line_limit,
+        default=DEFAULT_MAX_LINE_BYTES,
+        metavar="N",
+        help="reject a line longer than N bytes without reading it whole: it is malformed"
+        f" (default: {DEFAULT_MAX_LINE_BYTES} = 64 MiB)",
+    )
+    parser.add_argument(
         "--demo",
         action="store_true",
         help="render a bundled sample executor run instead of FILE",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     return parser
+
+
+def _line_limit(text: str) -> int:
+    """The value of ``--max-line-bytes``: a whole number of bytes, at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number of bytes: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
 
 
 @contextlib.contextmanager
@@ -345,7 +501,13 @@ def _run(argv: Sequence[str] | None) -> int:
         )
         writer = EventWriter(sys.stdout)
         try:
-            status = render_log(source, writer, formatter, skip_invalid=args.skip_invalid)
+            status = render_log(
+                source,
+                writer,
+                formatter,
+                skip_invalid=args.skip_invalid,
+                max_line_bytes=args.max_line_bytes,
+            )
         except KeyboardInterrupt:
             # Leave the terminal on a fresh line; the caller reports the interrupt.
             with contextlib.suppress(OSError):

@@ -6,11 +6,29 @@ terminal as such: each is replaced by a visible stand-in (``ESC`` becomes ``␛`
 C1 controls become ``\\x9b``, a lone surrogate becomes ``�``, a bidi override
 ``<U+202E>``), so the reader sees that something was there and nothing is
 interpreted. Rich markup needs no treatment here: this package never parses it.
+
+Invisible characters that can hide text get a ``<U+XXXX>`` stand-in too:
+
+* Unicode tag characters (U+E0000-U+E007F, ``<U+E0041>``), which spell out
+  ASCII that no terminal shows (hidden instructions to a model). The one
+  standard use, the subdivision flags (England, Scotland, Wales), shows as the
+  black flag followed by its tags.
+* The line and paragraph separators U+2028 / U+2029 (``<U+2028>``), in
+  :func:`safe_text` as well: some viewers break a line there and a terminal does
+  not, so the layout they would give is shown, not guessed. A line stays one line.
+* The zero-width space U+200B, the word joiner U+2060, the invisible operators
+  U+2061-U+2064, the deprecated format controls U+206A-U+206F and the
+  zero-width no-break space (byte order mark) U+FEFF: invisible, with no use in
+  terminal text, and the usual way to hide marks or split words.
+
+The zero-width joiner U+200D and non-joiner U+200C pass unchanged: emoji
+sequences (👩‍💻) and scripts such as Persian and the Indic ones need them.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Final
 
 __all__ = [
@@ -26,6 +44,12 @@ DEFAULT_MAX_LENGTH: Final = 2000
 DEFAULT_TRUNCATION_MARKER: Final = "…"
 
 _BIDI: Final = (*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F, 0x061C)
+#: Invisible format characters that hide text (the joiners U+200C / U+200D are kept).
+_INVISIBLE: Final = (0x200B, *range(0x2060, 0x2065), *range(0x206A, 0x2070), 0xFEFF)
+_SEPARATORS: Final = (0x2028, 0x2029)
+_TAGS: Final = range(0xE0000, 0xE0080)
+#: Everything shown as ``<U+XXXX>``.
+_MARKED: Final = (*_BIDI, *_INVISIBLE, *_SEPARATORS, *_TAGS)
 
 
 def _build_table(*, keep_layout: bool) -> dict[int, str]:
@@ -37,7 +61,7 @@ def _build_table(*, keep_layout: bool) -> dict[int, str]:
         table[code] = f"\\x{code:02x}"
     for code in range(0xD800, 0xE000):
         table[code] = "\ufffd"
-    for code in _BIDI:
+    for code in _MARKED:
         table[code] = f"<U+{code:04X}>"
     if keep_layout:
         del table[0x09]
@@ -48,41 +72,106 @@ def _build_table(*, keep_layout: bool) -> dict[int, str]:
     return table
 
 
+def _ascii_table(table: dict[int, str]) -> list[str]:
+    """*table* for ASCII text: a list by code point, every character mapped.
+
+    ``str.translate`` reads a list entry for every character; a dict lookup
+    raises (and swallows) a ``KeyError`` for each character it keeps, which
+    makes it about 2.5 times as slow on multi-line text.
+    """
+    return [table.get(code, chr(code)) for code in range(0x80)]
+
+
 _TEXT_TABLE: Final = _build_table(keep_layout=True)
 _LINE_TABLE: Final = _build_table(keep_layout=False)
+_TEXT_TABLE_ASCII: Final = _ascii_table(_TEXT_TABLE)
+_LINE_TABLE_ASCII: Final = _ascii_table(_LINE_TABLE)
 
-_BIDI_CLASS: Final = "".join(f"\\u{c:04x}" for c in _BIDI)
+
+def _char_class(codes: Iterable[int]) -> re.Pattern[str]:
+    """A regex matching any one of *codes*, written as ranges (a long list of
+    separate characters above U+FFFF makes the regex engine slow)."""
+    ordered = sorted(codes)
+    ranges: list[list[int]] = []
+    for code in ordered:
+        if ranges and ranges[-1][1] == code - 1:
+            ranges[-1][1] = code
+        else:
+            ranges.append([code, code])
+    body = "".join(
+        f"\\U{low:08x}" if low == high else f"\\U{low:08x}-\\U{high:08x}" for low, high in ranges
+    )
+    return re.compile(f"[{body}]")
+
+
+# The characters each table changes: any of them makes the text need translating.
+# ASCII text (a flag CPython keeps: str.isascii() costs nothing) is searched with
+# the ASCII ones only, which the regex engine scans about half again as fast as
+# the whole set, whose range above U+FFFF (the tags) slows every character down.
+_TEXT_UNSAFE: Final = _char_class(_TEXT_TABLE)
+_LINE_UNSAFE: Final = _char_class(_LINE_TABLE)
+_TEXT_UNSAFE_ASCII: Final = _char_class(code for code in _TEXT_TABLE if code < 0x80)
+_LINE_UNSAFE_ASCII: Final = _char_class(code for code in _LINE_TABLE if code < 0x80)
+
 # The characters whose stand-in is longer than they are, with how much longer (C1
-# controls, "\\x9b"; bidi controls, "<U+202E>"): the same in both tables.
+# controls, "\\x9b"; bidi controls, "<U+202E>"): the same in both tables. Tag
+# characters ("<U+E0041>", 8 longer) are counted apart, all at once.
 _GROWTH: Final = tuple(
-    (chr(code), len(stand_in) - 1) for code, stand_in in _TEXT_TABLE.items() if len(stand_in) > 1
+    (chr(code), len(stand_in) - 1)
+    for code, stand_in in _TEXT_TABLE.items()
+    if len(stand_in) > 1 and code not in _TAGS
 )
-_GROWING: Final = re.compile("[" + "".join(f"\\u{ord(char):04x}" for char, _ in _GROWTH) + "]")
-_TEXT_UNSAFE: Final = re.compile(f"[\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f\\ud800-\\udfff{_BIDI_CLASS}]")
-_LINE_UNSAFE: Final = re.compile(f"[\\x00-\\x1f\\x7f-\\x9f\\ud800-\\udfff{_BIDI_CLASS}]")
+_GROWING: Final = _char_class(code for code, stand_in in _TEXT_TABLE.items() if len(stand_in) > 1)
+_TAG_GROWTH: Final = len(_TEXT_TABLE[_TAGS[0]]) - 1
+_TAG: Final = _char_class(_TAGS)
+# In UTF-8 the tag characters are F3 A0 80 xx (U+E0000-U+E003F) and F3 A0 81 xx
+# (U+E0040-U+E007F). F3 only ever starts a character, so these bytes count them.
+_TAG_UTF8_PREFIXES: Final = (b"\xf3\xa0\x80", b"\xf3\xa0\x81")
 
 
 def safe_text(text: str) -> str:
     """*text* with every control character except ``\\n`` and ``\\t`` made visible.
 
+    Invisible characters that hide text (tag characters, U+2028 / U+2029,
+    zero-width spaces: see the module docstring) get their ``<U+XXXX>`` stand-in.
     ``\\r\\n`` becomes ``\\n``. Used for token text, which must keep its layout.
     """
     # Every character made visible here is non-printable to str.isprintable (a
-    # C-speed scan), so printable text is returned without a regex search.
-    if text.isprintable() or _TEXT_UNSAFE.search(text) is None:
+    # C-speed scan; the tests check each one), so printable text is returned
+    # without a regex search.
+    if text.isprintable():
         return text
+    table: list[str] | dict[int, str]
+    if text.isascii():
+        if _TEXT_UNSAFE_ASCII.search(text) is None:
+            return text
+        table = _TEXT_TABLE_ASCII
+    elif _TEXT_UNSAFE.search(text) is None:
+        return text
+    else:
+        table = _TEXT_TABLE
     if "\r\n" in text:
         text = text.replace("\r\n", "\n")
-    return text.translate(_TEXT_TABLE)
+    return text.translate(table)
 
 
 def safe_line(text: str) -> str:
-    """*text* fit for one line: controls made visible, newlines shown as ``↵``."""
-    if text.isprintable() or _LINE_UNSAFE.search(text) is None:
+    """*text* fit for one line: controls and invisible characters made visible, newlines
+    shown as ``↵`` (U+2028 / U+2029 as ``<U+2028>`` / ``<U+2029>``)."""
+    if text.isprintable():
         return text
+    table: list[str] | dict[int, str]
+    if text.isascii():
+        if _LINE_UNSAFE_ASCII.search(text) is None:
+            return text
+        table = _LINE_TABLE_ASCII
+    elif _LINE_UNSAFE.search(text) is None:
+        return text
+    else:
+        table = _LINE_TABLE
     if "\r\n" in text:
         text = text.replace("\r\n", "\n")
-    return text.translate(_LINE_TABLE)
+    return text.translate(table)
 
 
 def safe_cut(
@@ -113,12 +202,22 @@ def safe_cut(
 
 def _safe_length(text: str, keep_layout: bool) -> int:
     """``len(safe_text(text))`` (``safe_line`` without *keep_layout*), without building it."""
+    if text.isprintable():
+        return len(text)
+    if text.isascii():
+        # No stand-in of an ASCII character is longer than it.
+        return len(text) - text.count("\r\n")
     unsafe = _TEXT_UNSAFE if keep_layout else _LINE_UNSAFE
-    if text.isprintable() or unsafe.search(text) is None:
+    if unsafe.search(text) is None:
         return len(text)
     length = len(text) - text.count("\r\n")
     if _GROWING.search(text) is not None:
         length += sum(text.count(char) * extra for char, extra in _GROWTH)
+        if _TAG.search(text) is not None:
+            # One pass over the bytes instead of one count per tag character.
+            encoded = text.encode("utf-8", "surrogatepass")
+            tags = sum(encoded.count(prefix) for prefix in _TAG_UTF8_PREFIXES)
+            length += tags * _TAG_GROWTH
     return length
 
 
