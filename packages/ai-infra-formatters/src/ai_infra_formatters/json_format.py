@@ -32,6 +32,7 @@ from typing import Any, Final
 import orjson
 
 from ai_infra_formatters.events import event_to_dict, finish_event_dict, known_to_dict
+from ai_infra_formatters.unsafe_chars import TERMINAL_ACTIVE
 from ai_infra_formatters.visibility import (
     filter_fields,
     hidden_event_types,
@@ -183,20 +184,7 @@ def _unrepresentable(value: Any) -> str:
 # The code points JsonFormatter never writes raw: DEL, the C1 controls, the bidi
 # controls (embeddings, overrides, isolates, marks), U+2028/U+2029 and the tag
 # characters.
-_TERMINAL_UNSAFE: Final = frozenset(
-    (
-        0x7F,
-        *range(0x80, 0xA0),
-        0x061C,
-        0x200E,
-        0x200F,
-        0x2028,
-        0x2029,
-        *range(0x202A, 0x202F),
-        *range(0x2066, 0x206A),
-        *range(0xE0000, 0xE0080),
-    )
-)
+_TERMINAL_UNSAFE: Final = TERMINAL_ACTIVE
 
 # The UTF-8 forms of _TERMINAL_UNSAFE, one alternative a lead byte (the test suite
 # checks it against the set over every code point).

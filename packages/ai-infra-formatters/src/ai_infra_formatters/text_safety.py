@@ -31,6 +31,8 @@ import re
 from collections.abc import Iterable
 from typing import Final
 
+from ai_infra_formatters.unsafe_chars import BIDI, C1, DEL, INVISIBLE, SEPARATORS, TAGS
+
 __all__ = [
     "DEFAULT_MAX_LENGTH",
     "DEFAULT_TRUNCATION_MARKER",
@@ -43,21 +45,16 @@ __all__ = [
 DEFAULT_MAX_LENGTH: Final = 2000
 DEFAULT_TRUNCATION_MARKER: Final = "…"
 
-_BIDI: Final = (*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F, 0x061C)
-#: Invisible format characters that hide text (the joiners U+200C / U+200D are kept).
-_INVISIBLE: Final = (0x200B, *range(0x2060, 0x2065), *range(0x206A, 0x2070), 0xFEFF)
-_SEPARATORS: Final = (0x2028, 0x2029)
-_TAGS: Final = range(0xE0000, 0xE0080)
 #: Everything shown as ``<U+XXXX>``.
-_MARKED: Final = (*_BIDI, *_INVISIBLE, *_SEPARATORS, *_TAGS)
+_MARKED: Final = (*BIDI, *INVISIBLE, *SEPARATORS, *TAGS)
 
 
 def _build_table(*, keep_layout: bool) -> dict[int, str]:
     table: dict[int, str] = {}
     for code in range(0x20):
         table[code] = chr(0x2400 + code)
-    table[0x7F] = "\u2421"
-    for code in range(0x80, 0xA0):
+    table[DEL] = "\u2421"
+    for code in C1:
         table[code] = f"\\x{code:02x}"
     for code in range(0xD800, 0xE000):
         table[code] = "\ufffd"
@@ -119,11 +116,11 @@ _LINE_UNSAFE_ASCII: Final = _char_class(code for code in _LINE_TABLE if code < 0
 _GROWTH: Final = tuple(
     (chr(code), len(stand_in) - 1)
     for code, stand_in in _TEXT_TABLE.items()
-    if len(stand_in) > 1 and code not in _TAGS
+    if len(stand_in) > 1 and code not in TAGS
 )
 _GROWING: Final = _char_class(code for code, stand_in in _TEXT_TABLE.items() if len(stand_in) > 1)
-_TAG_GROWTH: Final = len(_TEXT_TABLE[_TAGS[0]]) - 1
-_TAG: Final = _char_class(_TAGS)
+_TAG_GROWTH: Final = len(_TEXT_TABLE[TAGS[0]]) - 1
+_TAG: Final = _char_class(TAGS)
 # In UTF-8 the tag characters are F3 A0 80 xx (U+E0000-U+E003F) and F3 A0 81 xx
 # (U+E0040-U+E007F). F3 only ever starts a character, so these bytes count them.
 _TAG_UTF8_PREFIXES: Final = (b"\xf3\xa0\x80", b"\xf3\xa0\x81")
