@@ -25,6 +25,9 @@ EXECUTOR_PYTHONS = ["3.11", "3.12", "3.13"]
 LINT_PYTHON = "3.11"
 TEST_DEPS = ["pytest>=8", "pytest-asyncio>=0.24", "hypothesis>=6.100"]
 UPSTREAM_AI_INFRA = "ai-infra==1.19.0"
+# The graphs people run, to test the executor against: LangChain's create_agent,
+# langgraph-supervisor and langgraph-swarm.
+REAL_GRAPH_DEPS = ["langchain>=1.0,<2", "langgraph-supervisor>=0.0.31", "langgraph-swarm>=0.1"]
 
 nox.options.default_venv_backend = "uv|virtualenv"
 nox.options.sessions = ["tests-formatters", "tests-executor", "upstream-compat", "lint"]
@@ -102,7 +105,7 @@ def tests_executor(session: nox.Session) -> None:
     """ai-infra-executor's tests against its built wheel and the sibling formatter wheel."""
     formatters = build_wheel(session, FORMATTERS)
     executor = build_wheel(session, EXECUTOR)
-    session.install(f"{executor}[langgraph]", str(formatters), *TEST_DEPS)
+    session.install(f"{executor}[langgraph]", str(formatters), *TEST_DEPS, *REAL_GRAPH_DEPS)
     run_pytest(session, EXECUTOR / "tests")
 
 
