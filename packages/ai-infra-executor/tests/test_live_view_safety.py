@@ -151,6 +151,25 @@ class Unprintable:
         raise RuntimeError("no repr either")
 
 
+class Ambiguous:
+    """A numpy-like value: ``==`` gives another such value, and its truth raises."""
+
+    def __bool__(self) -> bool:
+        raise ValueError("the truth value of an array is ambiguous")
+
+    def __eq__(self, other: object) -> Ambiguous:  # type: ignore[override]
+        return Ambiguous()
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+class HostileMapping(dict):  # type: ignore[type-arg]
+    """A mapping whose every read raises."""
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        raise RuntimeError("no reading me")
+
+
 MALFORMED = [
     {"type": "run_start", "data": [1]},
     {"type": "run_start", "data": {"total_tasks": 10**400}},
@@ -170,6 +189,11 @@ MALFORMED = [
     {"type": "tool_start", "tool": Unprintable()},
     {"type": "progress", "data": None},
     {"type": None},
+    {"type": "node_start", "node_name": Ambiguous()},
+    {"type": "node_end", "node_name": Ambiguous(), "namespace": [Ambiguous()]},
+    {"type": "task_start", "task": {"title": Ambiguous()}},
+    {"type": "run_start", "data": HostileMapping(total_tasks=3)},
+    {"type": "task_start", "task": HostileMapping(title="x")},
     {"data": {"total_tasks": 3}},
     Unprintable(),
 ]
@@ -230,6 +254,33 @@ class BrokenStream(io.StringIO):
         return True
 
 
+def test_the_refresh_thread_draws_through_the_guard_too():
+    writers: set[str] = set()
+
+    class Recording(io.StringIO):
+        def write(self, text: str) -> int:
+            writers.add(threading.current_thread().name)
+            return super().write(text)
+
+    view = LiveProgressView(
+        Console(file=Recording(), force_terminal=True, width=80), RICH, refresh_per_second=200
+    )
+    with view:
+        deadline = time.monotonic() + 5
+        while len(writers) < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
+    assert threading.main_thread().name in writers
+    assert len(writers) == 2  # and the refresh thread: the guard serves it as well
+
+
+def refresh_threads() -> list[threading.Thread]:
+    """Rich's refresh threads still running a second after they were told to stop."""
+    threads = [t for t in threading.enumerate() if type(t).__name__ == "_RefreshThread"]
+    for thread in threads:
+        thread.join(timeout=1)  # a stopped one ends at its next tick
+    return [t for t in threads if t.is_alive()]
+
+
 def test_a_reader_going_away_raises_stream_closed_once_and_never_exits():
     stream = BrokenStream(budget=400)
     failures: list[BaseException] = []
@@ -264,14 +315,20 @@ def test_a_failing_stream_raises_stream_write_error_each_time():
         def isatty(self) -> bool:
             return True
 
-    view = LiveProgressView(Console(file=FullDisk(), force_terminal=True), RICH)
+    full = FullDisk()
+    view = LiveProgressView(Console(file=full, force_terminal=True), RICH)
     with pytest.raises(StreamWriteError, match="No space left on device"):
         view.start()
+    # Nothing left running on the dead stream, and the caller's console is its own again.
+    assert refresh_threads() == []
+    assert view.console.file is full
     for _ in range(2):
         with pytest.raises(StreamWriteError):
             view.handle(ExecutorStreamEvent("tool_start", tool="search"))
+    view.stop()  # the display never ran: nothing to stop, nothing written
     with pytest.raises(StreamWriteError):
-        view.stop()
+        view.start()  # a new start meets the same failure
+    assert refresh_threads() == []
 
 
 def test_the_approval_prompt_shows_the_question_safely(capsys: pytest.CaptureFixture[str]):
@@ -367,6 +424,29 @@ def test_the_demo_with_stdout_closed_says_so_and_exits_2():
     )
     assert result.returncode == 2
     assert b"stdout is closed" in result.stderr
+
+
+def test_the_live_view_on_an_ascii_stdout_writes_question_marks():
+    result = subprocess.run(
+        demo_command("--format", "rich", "--latency-scale", "0"),
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        env={**os.environ, "FORCE_COLOR": "1", "PYTHONIOENCODING": "ascii"},
+        timeout=60,
+        check=False,
+    )
+    assert (result.returncode, result.stderr) == (0, b"")
+    assert b"Executor run complete" in result.stdout
+    assert b"?" in result.stdout  # the symbols ASCII cannot hold
+
+
+def test_a_failing_stderr_never_fails_the_prompt(monkeypatch: pytest.MonkeyPatch):
+    class BrokenStderr(io.StringIO):
+        def write(self, text: str) -> int:
+            raise BrokenPipeError(32, "Broken pipe")
+
+    monkeypatch.setattr(sys, "stderr", BrokenStderr())
+    assert _decide({"question": "Apply?"}, approve=True) == "approve"
 
 
 @pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")

@@ -317,3 +317,21 @@ def test_valid_utf8_json_orjson_refuses_still_parses() -> None:
         "type": "token",
         "content": "\udc00 x",
     }
+
+
+def test_a_failing_stderr_does_not_change_the_exit_status(tmp_path: Path) -> None:
+    # A warning to a stderr whose reader went away is not stdout going away: invalid
+    # input still exits 1, and the events before it are still written.
+    log = tmp_path / "bad.ndjson"
+    log.write_bytes(ndjson({"type": "token", "content": "ok"}) + b"{not json\n")
+    process = subprocess.Popen(
+        [*MODULE_CMD, "--format", "json", str(log)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=_env(),
+    )
+    assert process.stderr is not None
+    process.stderr.close()  # nobody reads stderr: writing to it is a broken pipe
+    out, _ = process.communicate(timeout=TIMEOUT)
+    assert process.returncode == EXIT_INVALID_INPUT
+    assert orjson.loads(out.splitlines()[0])["content"] == "ok"

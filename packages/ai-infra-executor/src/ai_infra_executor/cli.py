@@ -143,24 +143,29 @@ def _output(write: Callable[[], None]) -> None:
         raise OutputError(exc.strerror or str(exc), closed=closed) from exc
 
 
-def _warn(message: str) -> None:
-    """Print *message* on stderr (made safe for a terminal), unless stderr cannot be written."""
+def _say(text: str, *, end: str = "\n") -> None:
+    """Print *text* on stderr (made safe for a terminal), unless stderr cannot be written."""
     with contextlib.suppress(OSError, ValueError, AttributeError):
-        print(f"{PROG}: {safe_line(message)}", file=sys.stderr)
+        print(safe_line(text), end=end, file=sys.stderr, flush=True)
+
+
+def _warn(message: str) -> None:
+    """Print ``ai-infra-executor: message`` on stderr (see :func:`_say`)."""
+    _say(f"{PROG}: {message}")
 
 
 def _decide(value: Any, approve: bool) -> str:
     """The answer to an approval question: asked on the terminal, else ``approve``."""
     from ai_infra_executor.demo.graph import question_of
 
-    question = safe_line(question_of(value))  # the graph's text: untrusted
+    question = question_of(value)  # the graph's text: untrusted, made safe by _say
     if approve:
-        print(f"{question} approved (--approve)", file=sys.stderr)
+        _say(f"{question} approved (--approve)")
         return "approve"
     if sys.stdin is None or not sys.stdin.isatty():
-        print(f"{question} approved (stdin is not a terminal)", file=sys.stderr)
+        _say(f"{question} approved (stdin is not a terminal)")
         return "approve"
-    print(f"{question} [Y/n] ", end="", file=sys.stderr, flush=True)
+    _say(f"{question} [Y/n] ", end="")
     try:
         answer = input()
     except EOFError:
@@ -206,8 +211,8 @@ async def run_demo(args: argparse.Namespace) -> int:
         config=config, live=None if output_format is OutputFormat.RICH else False
     )
     graph_input: Any = state
-    _output(view.start)
     try:
+        _output(view.start)
         while True:
             question: Any = None
             asked = False

@@ -27,6 +27,7 @@ from ai_infra_executor.builders import (
     create_task_failed_event,
     create_task_skipped_event,
     create_task_start_event,
+    error_text,
     task_to_dict,
 )
 from ai_infra_executor.chat_messages import MessageTranslator
@@ -40,6 +41,8 @@ from ai_infra_executor.graph_values import (
     plain,
     readable,
 )
+from ai_infra_formatters.event_types import KNOWN_EVENT_TYPES
+from ai_infra_formatters.events import event_type_of
 
 __all__ = ["ChunkTranslator", "TaskNodes"]
 
@@ -441,8 +444,8 @@ class ChunkTranslator:
     def custom(self, ns: Namespace, chunk: Any) -> list[ExecutorStreamEvent]:
         try:
             event = from_core_event(chunk)
-        except Exception:
-            return []  # not an event (or not a readable one): data for some other consumer
+        except Exception as exc:
+            return self._unreadable_custom(ns, chunk, exc)
         where: dict[str, Any] = {}
         if event.node_name is None:
             node = self._node_of(ns)
@@ -451,6 +454,18 @@ class ChunkTranslator:
         if event.namespace is None and ns:
             where["namespace"] = ns
         return [from_core_event(event, **where) if where else event]
+
+    def _unreadable_custom(
+        self, ns: Namespace, chunk: Any, exc: Exception
+    ) -> list[ExecutorStreamEvent]:
+        """An ``error`` event for a chunk that names a known event type but cannot be
+        read (a timestamp in milliseconds, say): never dropped silently. Any other
+        chunk is data for some other consumer, left alone."""
+        kind = event_type_of(chunk)
+        if kind not in KNOWN_EVENT_TYPES:
+            return []
+        error = f"a node wrote a {kind} event that cannot be read: {error_text(exc)}"
+        return [placed(ExecutorStreamEvent("error", error=error, node_name=self._node_of(ns)), ns)]
 
     def _node_of(self, ns: Namespace) -> str | None:
         names = {r.name for (space, _), r in self.running.items() if space == ns}

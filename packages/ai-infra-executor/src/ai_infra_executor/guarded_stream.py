@@ -16,7 +16,12 @@ from __future__ import annotations
 import threading
 from typing import TextIO
 
-from ai_infra_formatters.writer import StreamClosedError, StreamWriteError, write_error
+from ai_infra_formatters.writer import (
+    StreamClosedError,
+    StreamWriteError,
+    encodable_text,
+    write_error,
+)
 
 __all__ = ["GuardedStream"]
 
@@ -59,7 +64,10 @@ class GuardedStream:
     def write(self, text: str) -> int:
         if self._failure is None:
             try:
-                self.stream.write(text)
+                try:
+                    self.stream.write(text)
+                except UnicodeEncodeError:  # not UTF-8: as EventWriter does, "?" stands in
+                    self.stream.write(encodable_text(text, self.stream))
             except (OSError, ValueError) as exc:
                 self._fail(exc)
         return len(text)

@@ -179,7 +179,7 @@ class LiveProgressView:
             if not self.is_live or self._live is not None:
                 return
             self._guard_console()
-            self._live = Live(
+            live = self._live = Live(
                 console=self.console,
                 get_renderable=self.__rich__,
                 refresh_per_second=self.refresh_per_second,
@@ -187,8 +187,14 @@ class LiveProgressView:
                 redirect_stdout=False,
                 redirect_stderr=False,
             )
-            self._live.start()
-        self._guard.raise_failure()
+            live.start()
+        if self._guard.failed:
+            # Never leave a display (and its refresh thread) running on a dead stream.
+            with self._lock:
+                self._live = None
+            live.stop()
+            self._unguard_console()
+            self._guard.raise_failure()
 
     def stop(self) -> None:
         """Stop drawing and leave the display as it is; :meth:`start` resumes it.
@@ -266,7 +272,10 @@ class LiveProgressView:
         fields = event_to_dict(event)
         etype = fields["type"]
         with self._lock:
-            self._track(etype, fields, event)
+            # Fields no reading survives (a mapping whose get() raises): the widget
+            # keeps its state; the event's line is still printed below.
+            with contextlib.suppress(Exception):
+                self._track(etype, fields, event)
             live = self._live
         # Drawing happens outside the lock: Live's own lock is taken while it draws.
         if etype in _WIDGET_ONLY:

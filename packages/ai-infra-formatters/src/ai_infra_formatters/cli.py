@@ -260,12 +260,19 @@ def _skip_line(readline: Callable[[int], bytes]) -> None:
 
 
 def _warn(message: str) -> None:
-    """Write ``ai-infra-format: MESSAGE`` to stderr (if there is one)."""
+    """Write ``ai-infra-format: MESSAGE`` to stderr, made safe for a terminal.
+
+    Nothing happens when stderr is missing or cannot be written: a failing stderr
+    must not change what the command does with its input and output.
+    """
+    from ai_infra_formatters.text_safety import safe_line  # only when there is a warning
+
     stderr = sys.stderr
     if stderr is None:
         return
-    stderr.write(f"{PROG}: {message}\n")
-    stderr.flush()
+    with contextlib.suppress(OSError, ValueError):
+        stderr.write(f"{PROG}: {safe_line(message)}\n")
+        stderr.flush()
 
 
 def _same_terminal() -> bool:

@@ -155,12 +155,17 @@ def _text(value: Any, opts: TextOptions) -> str:
 def task_title(fields: Mapping[str, Any]) -> str | None:
     """The title (else the id) of an event's ``task``, as raw text; ``None`` without one.
 
-    Never raises. The text is not made safe: the caller does that.
+    Never raises, whatever the fields hold (a title whose truth value raises, a
+    mapping whose ``get`` does: ``None``). The text is not made safe: the caller
+    does that.
     """
-    task = fields.get("task")
-    if isinstance(task, Mapping):
-        title = task.get("title") or task.get("id")
-        return None if title is None else _str(title)
+    try:
+        task = fields.get("task")
+        if isinstance(task, Mapping):
+            title = task.get("title") or task.get("id")
+            return None if title is None else _str(title)
+    except Exception:
+        pass
     return None
 
 
@@ -308,16 +313,21 @@ def node_label(f: Mapping[str, Any]) -> str | None:
     """Where an event happened: its node, after the path of subgraphs (``namespace``)
     that leads to it (``parent \u203a node``); ``None`` for neither.
 
-    Never raises, whatever the fields hold. The text is not made safe: the caller does that.
+    Never raises, whatever the fields hold (a node whose truth value or ``==``
+    raises reads as ``<unreadable node>``). The text is not made safe: the caller
+    does that.
     """
     node = f.get("node_name")
     namespace = f.get("namespace")
     if namespace is None and type(node) is str:
         return node or None  # the common case
-    if isinstance(namespace, (list, tuple)) and namespace:
-        path = _PATH_SEP.join(_str(p).split(":", 1)[0] for p in namespace)
-        node = f"{path}{_PATH_SEP}{_str(node)}" if node else path
-    return None if node is None or node == "" else _str(node)
+    try:
+        if isinstance(namespace, (list, tuple)) and namespace:
+            path = _PATH_SEP.join(_str(p).split(":", 1)[0] for p in namespace)
+            node = f"{path}{_PATH_SEP}{_str(node)}" if node else path
+        return None if node is None or node == "" else _str(node)
+    except Exception:
+        return "<unreadable node>"
 
 
 def render_event(etype: str, f: Mapping[str, Any], opts: TextOptions, *, detail: bool) -> Rendering:

@@ -76,6 +76,7 @@ __all__ = [
     "EventWriter",
     "StreamClosedError",
     "StreamWriteError",
+    "encodable_text",
     "silence_stream",
     "write_error",
     "writer_for",
@@ -369,7 +370,7 @@ class EventWriter:
             try:
                 stream.write(text)
             except UnicodeEncodeError:
-                stream.write(_encodable(text, stream))
+                stream.write(encodable_text(text, stream))
             self._line_open = line_open
             stream.flush()
         except BrokenPipeError as exc:
@@ -412,8 +413,9 @@ def write_error(stream: Any, exc: OSError | ValueError) -> StreamWriteError:
     return StreamWriteError(exc.errno, f"cannot write events to {name}: {_reason(exc)}", name)
 
 
-def _encodable(text: str, stream: Any) -> str:
-    """*text* with what *stream*'s encoding cannot hold replaced by ``?``."""
+def encodable_text(text: str, stream: Any) -> str:
+    """*text* with what *stream*'s encoding cannot hold replaced by ``?`` (what the
+    writer writes to a stream whose encoding is not UTF-8)."""
     encoding = getattr(stream, "encoding", None) or "utf-8"
     try:
         return text.encode(encoding, "replace").decode(encoding, "replace")
