@@ -354,29 +354,38 @@ def evil_roadmap(tmp_path: Path) -> Path:
 
 
 def run_in_terminal(command: list[str], timeout: float = 60) -> tuple[int, str]:
-    """Run *command* in a pseudo-terminal (100 x 30); its exit status and all it wrote."""
-    pid, fd = pty.fork()
-    if pid == 0:  # pragma: no cover - the child
-        os.environ.update({"COLUMNS": "100", "LINES": "30", "TERM": "xterm-256color"})
-        os.execv(command[0], command)
+    """Run *command* with a pseudo-terminal (100 x 30) as its stdin, stdout and
+    stderr; its exit status and all it wrote.
+
+    ``subprocess`` starts the child (no ``pty.fork()``: forking a process that has
+    threads may deadlock the child).
+    """
+    main_fd, child_fd = pty.openpty()
+    env = {**os.environ, "COLUMNS": "100", "LINES": "30", "TERM": "xterm-256color"}
+    env.pop("FORCE_COLOR", None)
+    process = subprocess.Popen(
+        command, stdin=child_fd, stdout=child_fd, stderr=child_fd, env=env, start_new_session=True
+    )
+    os.close(child_fd)
     output = bytearray()
     deadline = time.monotonic() + timeout
     try:
         while time.monotonic() < deadline:
-            ready, _, _ = select.select([fd], [], [], 0.5)
+            ready, _, _ = select.select([main_fd], [], [], 0.5)
             if not ready:
+                if process.poll() is not None:
+                    break
                 continue
             try:
-                chunk = os.read(fd, 65536)
+                chunk = os.read(main_fd, 65536)
             except OSError:  # the child closed the terminal
                 break
             if not chunk:
                 break
             output += chunk
     finally:
-        os.close(fd)
-    _, status = os.waitpid(pid, 0)
-    return os.waitstatus_to_exitcode(status), output.decode("utf-8", "replace")
+        os.close(main_fd)
+    return process.wait(timeout=timeout), output.decode("utf-8", "replace")
 
 
 def test_the_demo_in_a_terminal_shows_a_hostile_roadmap_safely(evil_roadmap: Path):
