@@ -659,10 +659,43 @@ def _whole_lines(block: bytes, size: int) -> bytes:
     return block if end < 0 else block[: end + 1]
 
 
-def _maxrss_mb(rusage: Any) -> float:
+# Runs a command and reports its own peak RSS. The measuring process must be small:
+# Linux gives a child, at fork or exec, the high-water mark of the process it came
+# from, so a child of this (large) harness reads at least the harness's size. This
+# launcher is a fresh interpreter of a few MB; its child's ru_maxrss is the child's.
+_LAUNCHER = """
+import json, resource, subprocess, sys, time
+start = time.perf_counter()
+code = subprocess.call(sys.argv[2:])
+elapsed = time.perf_counter() - start
+kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+with open(sys.argv[1], "w") as out:
+    json.dump({"returncode": code, "seconds": elapsed, "maxrss": kb}, out)
+"""
+
+
+def _maxrss_mb(maxrss: float) -> float:
     # ru_maxrss is in kilobytes on Linux, in bytes on macOS.
     scale = 1024 * 1024 if sys.platform == "darwin" else 1024
-    return float(rusage.ru_maxrss) / scale
+    return float(maxrss) / scale
+
+
+def child_peak(command: Sequence[str], stdout: Any, stderr: Any) -> tuple[int, float, float]:
+    """Run *command*; its exit status, its own peak RSS in MB and its wall time in s.
+
+    The command is started by a small launcher process (see ``_LAUNCHER``), so the
+    figure is the command's own memory, not this harness's.
+    """
+    with tempfile.TemporaryDirectory(prefix="ai-infra-peak-") as tmp:
+        report = Path(tmp) / "peak.json"
+        subprocess.run(
+            [sys.executable, "-c", _LAUNCHER, str(report), *command],
+            stdout=stdout,
+            stderr=stderr,
+            check=True,
+        )
+        measured = json.loads(report.read_text("utf-8"))
+    return measured["returncode"], _maxrss_mb(measured["maxrss"]), measured["seconds"]
 
 
 def bench_cli(rows: dict[str, Row], corpus: Corpus, megabytes: float) -> None:
@@ -677,15 +710,10 @@ def bench_cli(rows: dict[str, Row], corpus: Corpus, megabytes: float) -> None:
         size = write_ndjson_log(log, corpus, megabytes)
         err_path = Path(tmp) / "stderr.txt"
         with open(os.devnull, "wb") as devnull, err_path.open("wb") as err:
-            start = time.perf_counter()
-            proc = subprocess.Popen(
-                [*command, "--format", "plain", "--no-color", str(log)], stdout=devnull, stderr=err
+            returncode, peak, elapsed = child_peak(
+                [*command, "--format", "plain", "--no-color", str(log)], devnull, err
             )
-            _, status, rusage = os.wait4(proc.pid, 0)
-            elapsed = time.perf_counter() - start
-            proc.returncode = os.waitstatus_to_exitcode(status)
         stderr = err_path.read_text("utf-8", "replace").strip()
-    peak = _maxrss_mb(rusage)
     lines = corpus_lines_in(size, corpus)
     row.detail = {
         "log_bytes": size,
@@ -695,12 +723,12 @@ def bench_cli(rows: dict[str, Row], corpus: Corpus, megabytes: float) -> None:
         "mb_per_s": round(size / 1e6 / elapsed, 2),
         "events_per_s": round(lines / elapsed),
         "peak_rss_mb": round(peak, 1),
-        "returncode": proc.returncode,
+        "returncode": returncode,
     }
-    if proc.returncode != 0:
+    if returncode != 0:
         row.status = "error"
         row.value = peak
-        row.note = f"exit status {proc.returncode}: {stderr.splitlines()[-1] if stderr else ''}"
+        row.note = f"exit status {returncode}: {stderr.splitlines()[-1] if stderr else ''}"
         row.detail["stderr"] = stderr[-4000:]
         return
     row.judge(peak, note=f"{row.detail['mb_per_s']} MB/s")

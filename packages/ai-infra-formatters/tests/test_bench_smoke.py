@@ -163,3 +163,28 @@ def test_bad_arguments_are_a_usage_error(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert "--events" in done.stderr
     assert not (tmp_path / "x.json").exists()
+
+
+def _bench_module() -> Any:
+    spec = importlib.util.spec_from_file_location("ai_infra_bench_run", BENCH)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up by name
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the figures below are Linux's")
+def test_the_memory_figure_is_the_childs_own(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.syspath_prepend(str(BENCH.parent))  # run.py imports its corpus module
+    bench = _bench_module()
+    allocate = "data = b'x' * (200 * 2**20)"  # 200 MiB, every page written
+    _, peak, _ = bench.child_peak([sys.executable, "-c", allocate], None, None)
+    assert 200 <= peak <= 200 + 60
+    # A small child of a large harness reads as small: Linux hands a child, at fork or
+    # exec, the high-water mark of its parent, which the launcher keeps out.
+    ballast = b"y" * (400 * 2**20)
+    _, peak, _ = bench.child_peak([sys.executable, "-c", "pass"], None, None)
+    assert len(ballast) > 0
+    assert peak < 60
