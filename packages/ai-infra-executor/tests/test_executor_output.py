@@ -67,7 +67,7 @@ def test_stream_to_console_writes_one_line_per_event_and_tokens_inline():
     stream_to_console(create_node_end_event("execute_task", 12.0), config)
     assert _written(config) == (
         "● Starting task [2/5]: Add auth\n"
-        "Hello\n"
+        "[execute_task] Hello\n"  # the speaker's label, then a token of unknown origin
         "← [execute_task] Completed node: execute_task (12ms)\n"
     )
 

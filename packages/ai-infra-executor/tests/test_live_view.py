@@ -132,7 +132,7 @@ def test_tokens_are_inline_in_line_output_and_the_line_is_closed_on_stop():
     with view:
         for event in tokens("Hello ", "world"):
             view.handle(event)
-    assert console.file.getvalue() == "Hello world\n"
+    assert console.file.getvalue() == "[execute_task] Hello world\n"  # who is speaking
 
 
 def test_json_is_never_live_and_writes_ndjson():

@@ -30,11 +30,13 @@ from ai_infra_formatters.layouts import (
     Part,
     Rendering,
     TextOptions,
+    node_label,
     render_event,
 )
 from ai_infra_formatters.text_safety import (
     DEFAULT_MAX_LENGTH,
     DEFAULT_TRUNCATION_MARKER,
+    safe_cut,
     safe_text,
 )
 from ai_infra_formatters.theme import resolve_styles
@@ -223,6 +225,22 @@ class ConsoleFormatter:
         if self._json is None:
             self._json = JsonFormatter(visibility=self.visibility)
         return self._json.format(event)
+
+    def speaker_label(self, event: Any) -> str:
+        """The label that starts a token line of *event*'s speaker: ``[node] `` (its
+        subgraph path first) in the node style; ``""`` for an event with no node.
+
+        :class:`~ai_infra_formatters.writer.EventWriter` puts it where the speaker of
+        a token line changes (see :mod:`ai_infra_formatters.speakers`).
+        """
+        _, fields = event_view(event)
+        label = node_label(fields)
+        if label is None:
+            return ""
+        options = self._options
+        text = f"[{safe_cut(label, options.max_value_length, options.truncation_marker)}]"
+        before, after = self._codes.get("ai_infra.node", _NO_CODES)
+        return f"{before}{text}{after} " if before else f"{text} "
 
     # -- rendering ----------------------------------------------------------
 

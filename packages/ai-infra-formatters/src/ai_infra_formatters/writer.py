@@ -71,6 +71,7 @@ from typing import Any, TextIO
 from ai_infra_formatters.events import event_type_of
 from ai_infra_formatters.formats import OutputFormat
 from ai_infra_formatters.protocol import StreamFormatter
+from ai_infra_formatters.speakers import Speakers, speaker_of
 
 __all__ = [
     "EventWriter",
@@ -202,6 +203,7 @@ class EventWriter:
         # write and made exact only once the write has returned.
         self._line_open = False
         self._formatters: dict[tuple[OutputFormat | str, bool], StreamFormatter] = {}
+        self._speakers = Speakers()
         self._closed = False
         self._error: OSError | None = None
 
@@ -312,10 +314,16 @@ class EventWriter:
                 return
             if inline:
                 if text:
-                    self._emit(text, line_open=not text.endswith("\n"))
+                    label_of = getattr(formatter, "speaker_label", None)
+                    if label_of is None:
+                        self._emit(text, line_open=not text.endswith("\n"))
+                    else:
+                        self._write_token(event, text, label_of)
                 return
             if not text:
                 return
+            if self._speakers.holding:
+                self._release_held()
             if self._line_open:
                 text = "\n" + text
             self._emit(text + "\n", line_open=False)
@@ -332,11 +340,54 @@ class EventWriter:
                 earlier one did.
         """
         with self._lock:
-            if self._dropping() or not self._line_open:
+            if self._dropping():
                 return
-            self._emit("\n", line_open=False)
+            if self._speakers.holding:
+                self._release_held()
+            if self._line_open:
+                self._emit("\n", line_open=False)
 
     # -- under the lock -------------------------------------------------------
+
+    def _write_token(self, event: Any, text: str, label_of: Callable[[Any], str]) -> None:
+        """Write a token's *text* so that a line never mixes two speakers (see
+        :mod:`ai_infra_formatters.speakers`)."""
+        speakers = self._speakers
+        speaker = speaker_of(event)
+
+        def label() -> str:
+            return label_of(event)
+
+        if self._line_open:
+            owner = speakers.owner
+            if speaker is None or speaker == owner:
+                # The same speaker goes on; a token of unknown origin joins the line.
+                self._emit(text, line_open=not text.endswith("\n"))
+                if speaker is not None:
+                    speakers.wrote(speaker)
+                self._after_token()
+                return
+            if owner is not None:  # two speakers at once: hold this one's text back
+                if speakers.hold(speaker, text, label):
+                    self._release_held()  # too much held back: end the open line for it
+                return
+            self._emit("\n", line_open=False)  # a line of unknown origin ends here
+        self._emit(speakers.opening(speaker, label) + text, line_open=not text.endswith("\n"))
+        speakers.wrote(speaker)
+        self._after_token()
+
+    def _after_token(self) -> None:
+        """Once a token line has ended, write what other speakers held back."""
+        if not self._line_open and self._speakers.holding:
+            self._release_held()
+
+    def _release_held(self) -> None:
+        """End the open line, then write the text other speakers held back."""
+        if self._line_open:
+            self._emit("\n", line_open=False)
+        text, open_line = self._speakers.release()
+        if text:
+            self._emit(text, line_open=open_line)
 
     def _dropping(self) -> bool:
         """True when the stream is closed; raises when an earlier write failed."""
