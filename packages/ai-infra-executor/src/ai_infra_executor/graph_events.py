@@ -176,6 +176,7 @@ class ChunkTranslator:
         self.pending_interrupts: dict[str, Any] = {}
         self.reported_interrupts: set[str] = set()
         self.static_interrupt = False
+        self.paused = False
         self.top_level_error_reported = False
 
     def translate(self, item: Any, with_subgraphs: bool) -> list[ExecutorStreamEvent]:
@@ -409,7 +410,12 @@ class ChunkTranslator:
     def interrupt_event(
         self, node: str, ns: Namespace, value: Any, interrupt_id: str | None
     ) -> ExecutorStreamEvent:
+        """``interrupt`` for a pause at *node* (in namespace *ns*), remembered in the
+        run for its ``resume``; *value* is what ``interrupt()`` was given (``None``
+        for a static breakpoint)."""
+        self.paused = True
         self.run.interrupt_node = node
+        self.run.interrupt_namespace = ns
         event = placed(create_interrupt_event(node, self.run.task), ns)
         event.data = {"value": value}
         if interrupt_id is not None:
@@ -432,9 +438,9 @@ class ChunkTranslator:
 
     @property
     def interrupted(self) -> bool:
-        return (
-            bool(self.reported_interrupts) or self.static_interrupt or bool(self.pending_interrupts)
-        )
+        """Whether the run paused: at an ``interrupt()`` call or at a static breakpoint
+        (``interrupt_before`` / ``interrupt_after``), reported or not yet."""
+        return self.paused or self.static_interrupt or bool(self.pending_interrupts)
 
     # -- custom stream ----------------------------------------------------------
 
