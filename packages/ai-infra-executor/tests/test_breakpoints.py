@@ -255,3 +255,43 @@ async def test_the_resume_of_an_interrupt_in_a_subgraph_carries_its_namespace() 
     assert second[0].node_name == "ask"
     assert second[0].namespace == paused.namespace
     assert second[-1].type == "run_end"
+
+
+def _graph_with_a_breakpoint_in_a_subgraph() -> Any:
+    inner = _two_steps().compile(interrupt_before=["second"])
+    outer = StateGraph(_Counter)
+    outer.add_node("team", inner)
+    outer.add_edge(START, "team")
+    outer.add_edge("team", END)
+    return outer.compile(checkpointer=InMemorySaver())
+
+
+async def test_a_breakpoint_in_a_subgraph_pauses_at_its_node_in_its_namespace() -> None:
+    graph = _graph_with_a_breakpoint_in_a_subgraph()
+    executor = StreamingExecutor(graph, subgraphs=True)
+    config = _thread("subgraph-breakpoint")
+    first = await collect(executor.astream_events({"steps": []}, config))
+    paused = first[-1]
+    assert paused.type == "interrupt"
+    assert paused.node_name == "second"
+    assert paused.namespace is not None
+    assert paused.namespace[0].startswith("team:")
+    # Where the first step ran.
+    assert paused.namespace == next(e.namespace for e in first if e.node_name == "first")
+
+    second = await collect(executor.astream_events(None, config))
+    assert (second[0].type, second[0].node_name) == ("resume", "second")
+    assert second[0].namespace == paused.namespace
+    assert second[-1].type == "run_end"
+    assert (await graph.aget_state(config)).values["steps"] == ["first", "second"]
+
+
+async def test_without_subgraphs_a_subgraph_breakpoint_pauses_at_the_parent_node() -> None:
+    executor = StreamingExecutor(_graph_with_a_breakpoint_in_a_subgraph())
+    config = _thread("subgraph-breakpoint-hidden")
+    first = await collect(executor.astream_events({"steps": []}, config))
+    assert (first[-1].type, first[-1].node_name, first[-1].namespace) == (
+        "interrupt",
+        "team",
+        None,
+    )

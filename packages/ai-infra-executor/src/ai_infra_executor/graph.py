@@ -75,7 +75,14 @@ from ai_infra_executor.config import ExecutorStreamConfig
 from ai_infra_executor.events import ExecutorStreamEvent
 from ai_infra_executor.graph_events import ChunkTranslator, TaskNodes
 from ai_infra_executor.graph_run import Run
-from ai_infra_executor.graph_values import as_mapping, get_field, placed, plain, readable
+from ai_infra_executor.graph_values import (
+    Namespace,
+    as_mapping,
+    get_field,
+    placed,
+    plain,
+    readable,
+)
 from ai_infra_formatters.event_types import CORE_EVENT_TYPES
 
 __all__ = ["StreamingExecutor", "StreamingExecutorMixin", "TaskNodes"]
@@ -132,6 +139,16 @@ def _breakpoints(before: Breakpoints | None, after: Breakpoints | None) -> dict[
     if after is not None:
         given["interrupt_after"] = after
     return given
+
+
+def _paused_subgraph(snapshot: Any) -> Any:
+    """The state of the subgraph *snapshot*'s run is paused in (``None``: none): the
+    first task whose own state has nodes to go on with."""
+    for task in getattr(snapshot, "tasks", ()) or ():
+        inner = get_field(task, "state")
+        if getattr(inner, "next", None):
+            return inner
+    return None
 
 
 def _is_stop(exc: BaseException) -> bool:
@@ -364,7 +381,8 @@ class StreamingExecutorMixin:
 
         closing = translator.chat.flush_tool_calls()
         if translator.pending_interrupts or translator.static_interrupt:
-            closing += translator.unclaimed_interrupts(await self._next_nodes(config))
+            nodes, ns = await self._pause_point(config, inside=with_subgraphs)
+            closing += translator.unclaimed_interrupts(nodes, ns)
         closing += translator.trailing_state_update()
         if translator.interrupted:
             self._park(thread, run, translator)
@@ -501,14 +519,38 @@ class StreamingExecutorMixin:
 
     async def _next_nodes(self, config: Mapping[str, Any] | None) -> list[str]:
         """The nodes a paused run resumes at, from the checkpointer (``[]`` if unknown)."""
+        nodes, _ = await self._pause_point(config, inside=False)
+        return nodes
+
+    async def _pause_point(
+        self, config: Mapping[str, Any] | None, *, inside: bool
+    ) -> tuple[list[str], Namespace]:
+        """Where a paused run goes on: the nodes, and the subgraph namespace they are in.
+
+        Args:
+            config: the run config naming the thread.
+            inside: look inside the subgraphs the run paused in (a static
+                breakpoint of a subgraph pauses its parent's node): the nodes are
+                then the innermost subgraph's. ``False``: the top-level nodes.
+
+        Returns:
+            ``([], ())`` when unknown (no checkpointer, no config, nothing pending).
+        """
         aget_state = getattr(self.graph, "aget_state", None)
         if aget_state is None or config is None:
-            return []
+            return [], ()
         try:
-            snapshot = await aget_state(config)
+            snapshot = await aget_state(config, subgraphs=inside)
+            nodes = [str(name) for name in getattr(snapshot, "next", ()) or ()]
+            ns: Namespace = ()
+            while inside and (inner := _paused_subgraph(snapshot)) is not None:
+                snapshot = inner
+                nodes = [str(name) for name in inner.next]
+                configurable = get_field(get_field(inner, "config"), "configurable")
+                ns = tuple(str(get_field(configurable, "checkpoint_ns") or "").split("|"))
         except Exception:
-            return []
-        return [str(name) for name in getattr(snapshot, "next", ()) or ()]
+            return [], ()
+        return nodes, ns
 
 
 class StreamingExecutor(StreamingExecutorMixin):

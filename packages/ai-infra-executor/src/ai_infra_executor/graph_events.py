@@ -422,17 +422,24 @@ class ChunkTranslator:
             event.data["interrupt_id"] = interrupt_id
         return event
 
-    def unclaimed_interrupts(self, next_nodes: Sequence[str]) -> list[ExecutorStreamEvent]:
-        """Interrupts no node end reported (static ones, or a node end never seen)."""
+    def unclaimed_interrupts(
+        self, next_nodes: Sequence[str], ns: Namespace = ()
+    ) -> list[ExecutorStreamEvent]:
+        """Interrupts no node end reported (static ones, or a node end never seen).
+
+        Args:
+            next_nodes: the nodes the run goes on with (``[]``: unknown).
+            ns: the subgraph namespace of those nodes (``()``: the top level).
+        """
         node = ", ".join(next_nodes) if next_nodes else "graph"
         events = [
-            self.interrupt_event(node, (), value, interrupt_id)
+            self.interrupt_event(node, ns, value, interrupt_id)
             for interrupt_id, value in self.pending_interrupts.items()
             if interrupt_id not in self.reported_interrupts
         ]
         self.pending_interrupts.clear()
         if self.static_interrupt and not events:
-            events.append(self.interrupt_event(node, (), None, None))
+            events.append(self.interrupt_event(node, ns, None, None))
         self.static_interrupt = False
         return events
 
