@@ -62,18 +62,14 @@ async def test_run_end_of_an_agent_says_what_it_did() -> None:
     end = events[-1]
     assert end.type == "run_end"
     # model, tools (one task per call), model
-    assert end.data == {
-        "completed": 0,
-        "failed": 0,
-        "skipped": 0,
-        "nodes": 4,
-        "node_errors": 0,
-        "tool_calls": 2,
-        "tool_errors": 0,
-        "input_tokens": 0,
-        "output_tokens": 0,
-    }
-    assert end.message == "Executor run complete: 4 nodes run, 2 tool calls"
+    assert end.data is not None
+    counts = {k: end.data[k] for k in ("completed", "failed", "skipped", "nodes", "tool_calls")}
+    assert counts == {"completed": 0, "failed": 0, "skipped": 0, "nodes": 4, "tool_calls": 2}
+    assert end.data["node_errors"] == end.data["tool_errors"] == 0
+    # Tokens are counted from usage events, when the stream gives them.
+    assert all(isinstance(end.data[k], int) for k in ("input_tokens", "output_tokens"))
+    assert end.message.startswith("Executor run complete: 4 nodes run, 2 tool calls")
+    assert "0 completed" not in end.message
 
 
 async def test_an_executor_graph_keeps_its_task_summary() -> None:
