@@ -325,7 +325,7 @@ async def test_subgraph_events_carry_their_namespace_and_never_count_as_tasks():
     assert intent.node_name == "pick_task"
     assert intent.namespace == inner[0][2]
     assert "task_start" not in types_of(events)
-    assert events[-1].data == {"completed": 0, "failed": 0, "skipped": 0}
+    assert events[-1].data.items() >= {"completed": 0, "failed": 0, "skipped": 0}.items()
 
 
 async def test_without_subgraphs_only_the_parent_nodes_stream():

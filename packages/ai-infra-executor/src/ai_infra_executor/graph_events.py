@@ -179,6 +179,7 @@ class ChunkTranslator:
         self.pending_interrupts: dict[str, Any] = {}
         self.reported_interrupts: set[str] = set()
         self.static_interrupt = False
+        self.paused = False
         self.top_level_error_reported = False
 
     def translate(self, item: Any, with_subgraphs: bool) -> list[ExecutorStreamEvent]:
@@ -412,32 +413,44 @@ class ChunkTranslator:
     def interrupt_event(
         self, node: str, ns: Namespace, value: Any, interrupt_id: str | None
     ) -> ExecutorStreamEvent:
+        """``interrupt`` for a pause at *node* (in namespace *ns*), remembered in the
+        run for its ``resume``; *value* is what ``interrupt()`` was given (``None``
+        for a static breakpoint)."""
+        self.paused = True
         self.run.interrupt_node = node
+        self.run.interrupt_namespace = ns
         event = placed(create_interrupt_event(node, self.run.task), ns)
         event.data = {"value": value}
         if interrupt_id is not None:
             event.data["interrupt_id"] = interrupt_id
         return event
 
-    def unclaimed_interrupts(self, next_nodes: Sequence[str]) -> list[ExecutorStreamEvent]:
-        """Interrupts no node end reported (static ones, or a node end never seen)."""
+    def unclaimed_interrupts(
+        self, next_nodes: Sequence[str], ns: Namespace = ()
+    ) -> list[ExecutorStreamEvent]:
+        """Interrupts no node end reported (static ones, or a node end never seen).
+
+        Args:
+            next_nodes: the nodes the run goes on with (``[]``: unknown).
+            ns: the subgraph namespace of those nodes (``()``: the top level).
+        """
         node = ", ".join(next_nodes) if next_nodes else "graph"
         events = [
-            self.interrupt_event(node, (), value, interrupt_id)
+            self.interrupt_event(node, ns, value, interrupt_id)
             for interrupt_id, value in self.pending_interrupts.items()
             if interrupt_id not in self.reported_interrupts
         ]
         self.pending_interrupts.clear()
         if self.static_interrupt and not events:
-            events.append(self.interrupt_event(node, (), None, None))
+            events.append(self.interrupt_event(node, ns, None, None))
         self.static_interrupt = False
         return events
 
     @property
     def interrupted(self) -> bool:
-        return (
-            bool(self.reported_interrupts) or self.static_interrupt or bool(self.pending_interrupts)
-        )
+        """Whether the run paused: at an ``interrupt()`` call or at a static breakpoint
+        (``interrupt_before`` / ``interrupt_after``), reported or not yet."""
+        return self.paused or self.static_interrupt or bool(self.pending_interrupts)
 
     # -- custom stream ----------------------------------------------------------
 
