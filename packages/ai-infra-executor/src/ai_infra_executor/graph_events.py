@@ -7,6 +7,12 @@
 ``progress``) read from the nodes :class:`TaskNodes` names, ``state_update``,
 ``interrupt``, and the events nodes wrote to the custom stream. Chat-model
 messages are handed to :class:`~ai_infra_executor.chat_messages.MessageTranslator`.
+
+Node events carry LangGraph's task id in ``data["task_id"]``: the parallel tasks
+of one node (two tool calls run as two ``tools`` tasks) pair start to end by it.
+A task started by ``Send()`` is handed a payload, not the graph's state: its
+``node_start`` / ``node_end`` / ``state_update`` show the graph's state (none for
+such a task inside a subgraph, whose state is not followed).
 """
 
 from __future__ import annotations
@@ -39,6 +45,7 @@ from ai_infra_executor.graph_values import (
     placed,
     plain,
     readable,
+    sent,
 )
 
 __all__ = ["ChunkTranslator", "TaskNodes"]
@@ -131,10 +138,13 @@ def _first_set(value: Any, fallback: Any) -> Any:
 
 @dataclass
 class _Running:
+    """A task LangGraph announced and has not reported ended."""
+
     name: str
     namespace: Namespace
     started: float
     input: Any
+    task_id: str
 
 
 class ChunkTranslator:
@@ -207,17 +217,25 @@ class ChunkTranslator:
 
     def task_started(self, ns: Namespace, chunk: Mapping[str, Any]) -> list[ExecutorStreamEvent]:
         name = str(chunk.get("name", ""))
+        task_id = str(chunk.get("id"))
         now = time.perf_counter()
         node_input = chunk.get("input")
-        self.running[(ns, str(chunk.get("id")))] = _Running(name, ns, now, node_input)
-        if not ns and isinstance(node_input, Mapping):
+        self.running[(ns, task_id)] = _Running(name, ns, now, node_input, task_id)
+        state: Any = node_input
+        if sent(chunk.get("triggers")):
+            # The input is the Send payload, not the graph's state (known only
+            # at the top level).
+            state = None if ns else self.run.state
+        elif not ns and isinstance(node_input, Mapping):
             self.run.state = as_mapping(node_input)
-        event = create_node_start_event(name, node_input, self.include_state)
+        event = create_node_start_event(name, state, self.include_state)
+        event.data["task_id"] = task_id
         return [placed(event, ns)]
 
     def task_ended(self, ns: Namespace, chunk: Mapping[str, Any]) -> list[ExecutorStreamEvent]:
         name = str(chunk.get("name", ""))
-        running = self.running.pop((ns, str(chunk.get("id"))), None)
+        task_id = str(chunk.get("id"))
+        running = self.running.pop((ns, task_id), None)
         now = time.perf_counter()
         duration_ms = (now - running.started) * 1000 if running is not None else 0.0
         events = self.chat.flush_tool_calls(node=name, ns=ns)
@@ -229,21 +247,23 @@ class ChunkTranslator:
         if error is not None:
             if not ns:
                 self.top_level_error_reported = True
-            events.append(placed(create_node_error_event(name, error, duration_ms), ns))
+            event = create_node_error_event(name, error, duration_ms)
+            event.data["task_id"] = task_id
+            events.append(placed(event, ns))
             return events
         result = as_mapping(chunk.get("result"))
         if not ns:
             entering = self.run.state
             self.run.state = {**entering, **result}
-            events.append(
-                create_node_end_event(name, duration_ms, self.run.state, self.include_state)
-            )
+            event = create_node_end_event(name, duration_ms, self.run.state, self.include_state)
+            event.data["task_id"] = task_id
+            events.append(event)
             events += self._lifecycle(name, entering, result, running)
             events += self._state_update(name, now)
         else:
-            events.append(
-                placed(create_node_end_event(name, duration_ms, result, self.include_state), ns)
-            )
+            event = create_node_end_event(name, duration_ms, result, self.include_state)
+            event.data["task_id"] = task_id
+            events.append(placed(event, ns))
         return events
 
     # -- the task lifecycle ---------------------------------------------------
@@ -308,7 +328,10 @@ class ChunkTranslator:
         names = sorted({r.name for r in running})
         started = min((r.started for r in running), default=time.perf_counter())
         took = (time.perf_counter() - started) * 1000
-        return create_node_error_event(", ".join(names) or graph_name, error, took)
+        event = create_node_error_event(", ".join(names) or graph_name, error, took)
+        if len(running) == 1:
+            event.data["task_id"] = running[0].task_id
+        return event
 
     def fail_current_task(self, error: BaseException) -> list[ExecutorStreamEvent]:
         """``task_failed`` for the task in progress when the graph raised, if any."""

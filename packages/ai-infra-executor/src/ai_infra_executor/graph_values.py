@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from enum import Enum
-from typing import Any
+from typing import Any, Final
 
 from ai_infra_executor.events import ExecutorStreamEvent
 
@@ -25,9 +25,14 @@ __all__ = [
     "placed",
     "plain",
     "readable",
+    "sent",
     "type_name",
     "unreadable",
 ]
+
+#: The trigger LangGraph names for a task started by ``Send()`` (its input is the
+#: Send payload, not the graph's state).
+_SEND_TRIGGER: Final = "__pregel_push"
 
 #: Where a chunk comes from: ``()`` for the top-level graph, else the path of
 #: subgraph tasks LangGraph reports (``("parent_node:<task id>", ...)``).
@@ -103,3 +108,12 @@ def placed(event: ExecutorStreamEvent, ns: Namespace) -> ExecutorStreamEvent:
     if ns:
         event.namespace = list(ns)
     return event
+
+
+def sent(triggers: Any) -> bool:
+    """Whether a task with these ``triggers`` (from the ``tasks`` stream mode) was
+    started by ``Send()``, so that its input is the Send payload."""
+    try:
+        return isinstance(triggers, (list, tuple)) and _SEND_TRIGGER in triggers
+    except Exception:
+        return False
