@@ -293,7 +293,7 @@ class StreamingExecutorMixin:
         except BaseException as exc:
             if _is_stop(exc):
                 raise
-            closing = translator.chat.flush_tool_calls()
+            closing = translator.close_open(exc)
             if not translator.top_level_error_reported:
                 closing.append(translator.graph_error(exc, self._graph_name()))
             closing += translator.fail_current_task(exc)
@@ -308,7 +308,7 @@ class StreamingExecutorMixin:
             with contextlib.suppress(Exception):
                 await stream.aclose()
 
-        closing = translator.chat.flush_tool_calls()
+        closing = translator.close_open()
         if translator.pending_interrupts or translator.static_interrupt:
             closing += translator.unclaimed_interrupts(await self._next_nodes(config))
         closing += translator.trailing_state_update()
