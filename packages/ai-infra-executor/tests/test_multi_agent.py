@@ -12,12 +12,8 @@ from typing import Any
 
 import pytest
 from graph_support import collect
-from langchain_core.tools import tool
-from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.graph import END, START, MessagesState, StateGraph
-from langgraph.prebuilt import create_react_agent
-from langgraph_supervisor import create_supervisor
-from langgraph_swarm import create_handoff_tool, create_swarm
+from multi_agent_support import supervisor_app, swarm_app, unclosed
 from provider_models import ProviderLikeChatModel, answer, call
 
 from ai_infra_executor import ExecutorStreamConfig, StreamingExecutor
@@ -27,55 +23,6 @@ from ai_infra_executor import ExecutorStreamConfig, StreamingExecutor
 pytestmark = pytest.mark.filterwarnings("ignore:create_react_agent has been moved")
 
 TOOLS = ExecutorStreamConfig(stream_tokens=True, token_visibility="detailed")
-
-
-@tool
-def add(a: int, b: int) -> int:
-    """Add two numbers."""
-    return a + b
-
-
-def unclosed(events: list[Any]) -> list[str]:
-    """What the stream left open: tool calls with no ``tool_end``, tasks with no
-    ``node_end`` / ``node_error`` (an empty list when everything closed)."""
-    calls: dict[str, int] = {}
-    tasks: dict[tuple[tuple[str, ...], str], int] = {}
-    for event in events:
-        if event.type == "tool_start":
-            calls[event.tool_id] = calls.get(event.tool_id, 0) + 1
-        elif event.type == "tool_end":
-            calls[event.tool_id] = calls.get(event.tool_id, 0) - 1
-        elif event.type.startswith("node_"):
-            key = (tuple(event.namespace or ()), event.data.get("task_id"))
-            step = 1 if event.type == "node_start" else -1
-            tasks[key] = tasks.get(key, 0) + step
-    return [f"tool {k}: {n}" for k, n in calls.items() if n] + [
-        f"node {k}: {n}" for k, n in tasks.items() if n
-    ]
-
-
-def supervisor_app() -> Any:
-    math_model = ProviderLikeChatModel.repeat(
-        [answer("", call("add", {"a": 1, "b": 2}, "c1")), answer("it is 3")]
-    )
-    math = create_react_agent(math_model, [add], name="math_expert")
-    boss = ProviderLikeChatModel.repeat(
-        [answer("let me ask", call("transfer_to_math_expert", {}, "h1")), answer("done: 3")]
-    )
-    return create_supervisor([math], model=boss).compile()
-
-
-def swarm_app() -> Any:
-    alice_model = ProviderLikeChatModel.repeat(
-        [answer("to bob", call("transfer_to_bob", {}, "h1"))]
-    )
-    bob_model = ProviderLikeChatModel.repeat(
-        [answer("", call("add", {"a": 1, "b": 2}, "c1")), answer("bob says 3")]
-    )
-    alice = create_react_agent(alice_model, [create_handoff_tool(agent_name="bob")], name="alice")
-    bob = create_react_agent(bob_model, [add], name="bob")
-    swarm = create_swarm([alice, bob], default_active_agent="alice")
-    return swarm.compile(checkpointer=InMemorySaver())
 
 
 async def run(app: Any, **options: Any) -> list[Any]:

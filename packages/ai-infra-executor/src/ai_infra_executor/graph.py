@@ -61,7 +61,13 @@ from ai_infra_executor.config import ExecutorStreamConfig
 from ai_infra_executor.events import ExecutorStreamEvent
 from ai_infra_executor.graph_events import ChunkTranslator, TaskNodes
 from ai_infra_executor.graph_run import Run
-from ai_infra_executor.graph_values import as_mapping, get_field, plain, readable
+from ai_infra_executor.graph_values import (
+    as_mapping,
+    get_field,
+    has_subgraphs,
+    plain,
+    readable,
+)
 from ai_infra_formatters.event_types import CORE_EVENT_TYPES
 
 __all__ = ["StreamingExecutor", "StreamingExecutorMixin", "TaskNodes"]
@@ -116,7 +122,8 @@ class StreamingExecutorMixin:
             ``task_nodes.roadmap_key``).
         total_tasks: the number of tasks, when the state does not list them.
         subgraphs: stream the nodes of subgraphs too (their events carry a
-            ``namespace``); chat models inside a subgraph only stream with it.
+            ``namespace``). Without it, the chat-model messages and custom
+            events of a subgraph stream live as its top-level node's.
         progress_events: emit a ``progress`` event when a task ends (at most one
             per ``progress_interval_ms``; the one for the last task always).
         state_updates: emit a ``state_update`` event after each top-level node
@@ -265,6 +272,7 @@ class StreamingExecutorMixin:
             progress_events=self.progress_events,
             state_updates=self.state_updates,
             interval_s=cfg.progress_interval_ms / 1000,
+            show_subgraphs=with_subgraphs,
         )
 
         def shown(events: Iterable[ExecutorStreamEvent]) -> list[ExecutorStreamEvent]:
@@ -276,13 +284,14 @@ class StreamingExecutorMixin:
         modes = ["tasks", "updates", "custom"]
         if cfg.stream_tokens or cfg.show_llm_tools or cfg.show_llm_thinking:
             modes.append("messages")
-        stream = self.graph.astream(
-            graph_input, config, stream_mode=modes, subgraphs=with_subgraphs
-        )
+        # Without subgraphs, LangGraph holds back a subgraph's chat messages until
+        # its node ends, and drops some: they are asked for, its nodes hidden.
+        asked = with_subgraphs or has_subgraphs(self.graph)
+        stream = self.graph.astream(graph_input, config, stream_mode=modes, subgraphs=asked)
         parked = False
         try:
             async for item in stream:
-                events = translator.translate(item, with_subgraphs)
+                events = translator.translate(item, asked)
                 if run.interrupt_node is not None and not parked:
                     # Paused: remembered before the consumer sees the interrupt,
                     # so that it may stop there and still resume.

@@ -24,6 +24,10 @@ answers get their ``tool_end`` (a handoff's result is the tool's own message,
 "Successfully transferred to bob"), and the tasks still open inside its
 subgraph are closed (``data["closed_by"]`` names it). A task that raised first
 closes the tool calls it was handed with a ``tool_end`` carrying its error.
+
+When subgraphs are not shown (``show_subgraphs=False``) the stream is still
+read with subgraphs: a subgraph's chat-model messages and custom events are
+given live as its top-level node's, and its nodes give no events.
 """
 
 from __future__ import annotations
@@ -196,6 +200,11 @@ class ChunkTranslator:
         state_updates: emit ``state_update`` after each top-level node.
         interval_s: the least time between two ``progress`` (or two
             ``state_update``) events, in seconds.
+        show_subgraphs: show the nodes of subgraphs, with their namespace. When
+            ``False``, a chunk from inside a subgraph (of a stream asked for with
+            ``subgraphs=True``) gives only its chat-model messages and its
+            custom events, as the top-level node's, as they come; see
+            :meth:`from_hidden_subgraph`.
     """
 
     def __init__(
@@ -207,6 +216,7 @@ class ChunkTranslator:
         progress_events: bool,
         state_updates: bool,
         interval_s: float,
+        show_subgraphs: bool = True,
     ) -> None:
         self.run = run
         self.nodes = nodes
@@ -214,6 +224,7 @@ class ChunkTranslator:
         self.progress_events = progress_events
         self.state_updates = state_updates
         self.interval_s = interval_s
+        self.show_subgraphs = show_subgraphs
         self.running: dict[tuple[Namespace, str], _Running] = {}
         self.open_calls: dict[str, _OpenCall] = {}
         self.chat = MessageTranslator()
@@ -238,6 +249,8 @@ class ChunkTranslator:
         else:
             mode, chunk = item
             ns = ()
+        if ns and not self.show_subgraphs:
+            return self.from_hidden_subgraph(ns, mode, chunk)
         if mode == "tasks":
             if "input" in chunk:
                 return self.task_started(ns, chunk)
@@ -426,6 +439,35 @@ class ChunkTranslator:
         tasks = [t for t in self.running.values() if t.namespace or not spare_top_level]
         events += self._close_tasks(tasks, error, "run_end")
         return events
+
+    def from_hidden_subgraph(
+        self, ns: Namespace, mode: str, chunk: Any
+    ) -> list[ExecutorStreamEvent]:
+        """The events of a chunk from inside a subgraph whose nodes are not shown.
+
+        Chat-model messages and custom events stream live, as the top-level
+        node's (the one whose subgraph it is: no namespace), with their real
+        timing; the subgraph's nodes give no events; its interrupts are
+        reported by the top-level node, as without subgraphs.
+
+        Args:
+            ns: the chunk's namespace (not empty).
+            mode: its stream mode.
+            chunk: the chunk.
+        """
+        node = ns[0].partition(":")[0]
+        if mode == "messages":
+            if not isinstance(chunk, tuple) or len(chunk) != 2:
+                return []
+            return self.chat.message(chunk[0], node, ())
+        if mode == "custom":
+            return [
+                event if event.node_name is not None else from_core_event(event, node_name=node)
+                for event in self.custom((), chunk)
+            ]
+        if mode == "updates":
+            return self.updates(ns, chunk)
+        return []
 
     # -- the task lifecycle ---------------------------------------------------
 

@@ -22,6 +22,7 @@ __all__ = [
     "Namespace",
     "as_mapping",
     "get_field",
+    "has_subgraphs",
     "placed",
     "plain",
     "readable",
@@ -167,3 +168,14 @@ def tool_message_answers(update: Mapping[str, Any]) -> dict[str, Any]:
     except Exception:
         return answers
     return answers
+
+
+def has_subgraphs(graph: Any) -> bool:
+    """Whether compiled *graph* runs subgraphs in its nodes, as LangGraph's
+    ``get_subgraphs()`` finds them (``False`` for a graph without that method, or
+    when it raises)."""
+    try:
+        find = getattr(graph, "get_subgraphs", None)
+        return find is not None and next(iter(find()), None) is not None
+    except Exception:
+        return False
