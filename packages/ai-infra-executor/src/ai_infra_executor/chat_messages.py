@@ -167,3 +167,28 @@ class MessageTranslator:
             node_name=node,
         )
         return placed(event, ns)
+
+    def unanswered_tool_end(
+        self, call_id: str, node: str, ns: Namespace, error: str
+    ) -> ExecutorStreamEvent:
+        """``tool_end`` for a tool call that will get no answer (no ``ToolMessage``):
+        the node running it raised, or ended (or the run did) without one.
+
+        Args:
+            call_id: the id of the call, as its ``tool_start`` gave it.
+            node: the node that was running the call.
+            ns: the subgraph namespace of that node (``()``: the top level).
+            error: why there is no answer, carried as the event's ``error``; the
+                event has no ``result``.
+        """
+        started = self.tool_starts.get(call_id)
+        latency = (time.perf_counter() - started) * 1000 if started is not None else None
+        event = ExecutorStreamEvent(
+            "tool_end",
+            tool=self.tool_names.get(call_id, ""),
+            tool_id=call_id,
+            latency_ms=latency,
+            error=error,
+            node_name=node,
+        )
+        return placed(event, ns)

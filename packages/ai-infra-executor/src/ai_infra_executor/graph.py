@@ -79,6 +79,7 @@ from ai_infra_executor.graph_values import (
     Namespace,
     as_mapping,
     get_field,
+    has_subgraphs,
     placed,
     plain,
     readable,
@@ -176,7 +177,8 @@ class StreamingExecutorMixin:
             ``task_nodes.roadmap_key``).
         total_tasks: the number of tasks, when the state does not list them.
         subgraphs: stream the nodes of subgraphs too (their events carry a
-            ``namespace``); chat models inside a subgraph only stream with it.
+            ``namespace``). Without it, the chat-model messages and custom
+            events of a subgraph stream live as its top-level node's.
         progress_events: emit a ``progress`` event when a task ends (at most one
             per ``progress_interval_ms``; the one for the last task always).
         state_updates: emit a ``state_update`` event after each top-level node
@@ -339,7 +341,7 @@ class StreamingExecutorMixin:
         # The run is remembered (parked) only once it pauses at an interrupt,
         # and forgotten when it ends; a stream stopped early before it paused
         # leaves nothing behind.
-        translator = self._translator(run, cfg)
+        translator = self._translator(run, cfg, show_subgraphs=with_subgraphs)
 
         for event in _shown(run, cfg, opening):
             yield event
@@ -347,13 +349,16 @@ class StreamingExecutorMixin:
         modes = ["tasks", "updates", "custom"]
         if cfg.stream_tokens or cfg.show_llm_tools or cfg.show_llm_thinking:
             modes.append("messages")
+        # Without subgraphs, LangGraph holds back a subgraph's chat messages until
+        # its node ends, and drops some: they are asked for, its nodes hidden.
+        asked = with_subgraphs or has_subgraphs(self.graph)
         stream = self.graph.astream(
-            graph_input, config, stream_mode=modes, subgraphs=with_subgraphs, **breakpoints
+            graph_input, config, stream_mode=modes, subgraphs=asked, **breakpoints
         )
         parked = False
         try:
             async for item in stream:
-                events = translator.translate(item, with_subgraphs)
+                events = translator.translate(item, asked)
                 if run.interrupt_node is not None and not parked:
                     # Paused: remembered before the consumer sees the interrupt,
                     # so that it may stop there and still resume.
@@ -364,7 +369,7 @@ class StreamingExecutorMixin:
         except BaseException as exc:
             if _is_stop(exc):
                 raise
-            closing = translator.chat.flush_tool_calls()
+            closing = translator.close_open(exc)
             if not translator.top_level_error_reported:
                 closing.append(translator.graph_error(exc, self._graph_name()))
             closing += translator.fail_current_task(exc)
@@ -379,7 +384,7 @@ class StreamingExecutorMixin:
             with contextlib.suppress(Exception):
                 await stream.aclose()
 
-        closing = translator.chat.flush_tool_calls()
+        closing = translator.close_open()
         if translator.pending_interrupts or translator.static_interrupt:
             nodes, ns = await self._pause_point(config, inside=with_subgraphs)
             closing += translator.unclaimed_interrupts(nodes, ns)
@@ -393,8 +398,11 @@ class StreamingExecutorMixin:
         for event in _shown(run, cfg, closing):
             yield event
 
-    def _translator(self, run: Run, cfg: ExecutorStreamConfig) -> ChunkTranslator:
-        """The translator of one stream of *run*, as *cfg* asks."""
+    def _translator(
+        self, run: Run, cfg: ExecutorStreamConfig, *, show_subgraphs: bool
+    ) -> ChunkTranslator:
+        """The translator of one stream of *run*, as *cfg* asks (*show_subgraphs*:
+        the nodes of subgraphs are shown)."""
         translator = ChunkTranslator(
             run,
             self.task_nodes,
@@ -402,6 +410,7 @@ class StreamingExecutorMixin:
             progress_events=self.progress_events,
             state_updates=self.state_updates,
             interval_s=cfg.progress_interval_ms / 1000,
+            show_subgraphs=show_subgraphs,
         )
         # Tool calls opened before a pause are answered in this stream.
         translator.chat.tool_starts = run.resumed_tool_starts(time.perf_counter())

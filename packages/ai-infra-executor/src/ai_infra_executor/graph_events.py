@@ -7,6 +7,27 @@
 ``progress``) read from the nodes :class:`TaskNodes` names, ``state_update``,
 ``interrupt``, and the events nodes wrote to the custom stream. Chat-model
 messages are handed to :class:`~ai_infra_executor.chat_messages.MessageTranslator`.
+
+Node events carry LangGraph's task id in ``data["task_id"]``: the parallel tasks
+of one node (two tool calls run as two ``tools`` tasks) pair start to end by it.
+A task started by ``Send()`` is handed a payload, not the graph's state: its
+``node_start`` / ``node_end`` / ``state_update`` show the graph's state (none for
+such a task inside a subgraph, whose state is not followed).
+
+Every ``tool_start`` gets its ``tool_end`` and every ``node_start`` its
+``node_end`` or ``node_error`` by the end of a run (unless it paused at an
+interrupt). LangGraph reports no end for a task that handed off with a
+``Command`` to its parent graph (the ``tools`` task running a ``transfer_to_*``
+handoff of langgraph-supervisor or -swarm), and streams the handoff's answer
+only in the parent node's update: when a task ends, the tool calls its update
+answers get their ``tool_end`` (a handoff's result is the tool's own message,
+"Successfully transferred to bob"), and the tasks still open inside its
+subgraph are closed (``data["closed_by"]`` names it). A task that raised first
+closes the tool calls it was handed with a ``tool_end`` carrying its error.
+
+When subgraphs are not shown (``show_subgraphs=False``) the stream is still
+read with subgraphs: a subgraph's chat-model messages and custom events are
+given live as its top-level node's, and its nodes give no events.
 """
 
 from __future__ import annotations
@@ -40,6 +61,9 @@ from ai_infra_executor.graph_values import (
     placed,
     plain,
     readable,
+    sent,
+    tool_call_ids,
+    tool_message_answers,
 )
 from ai_infra_formatters.event_types import KNOWN_EVENT_TYPES
 from ai_infra_formatters.events import event_type_of
@@ -134,10 +158,32 @@ def _first_set(value: Any, fallback: Any) -> Any:
 
 @dataclass
 class _Running:
+    """A task LangGraph announced and has not reported ended."""
+
     name: str
     namespace: Namespace
     started: float
     input: Any
+    task_id: str
+
+    @property
+    def path(self) -> Namespace:
+        """The namespace of the subgraph this task runs, if it runs one."""
+        return (*self.namespace, f"{self.name}:{self.task_id}")
+
+    def holds(self, ns: Namespace) -> bool:
+        """Whether namespace *ns* is inside this task's subgraph."""
+        path = self.path
+        return ns[: len(path)] == path
+
+
+@dataclass(frozen=True)
+class _OpenCall:
+    """A tool call that got its ``tool_start`` and no ``tool_end`` yet."""
+
+    node: str
+    """The node whose chat model made the call."""
+    namespace: Namespace
 
 
 class ChunkTranslator:
@@ -156,6 +202,11 @@ class ChunkTranslator:
         state_updates: emit ``state_update`` after each top-level node.
         interval_s: the least time between two ``progress`` (or two
             ``state_update``) events, in seconds.
+        show_subgraphs: show the nodes of subgraphs, with their namespace. When
+            ``False``, a chunk from inside a subgraph (of a stream asked for with
+            ``subgraphs=True``) gives only its chat-model messages and its
+            custom events, as the top-level node's, as they come; see
+            :meth:`from_hidden_subgraph`.
     """
 
     def __init__(
@@ -167,6 +218,7 @@ class ChunkTranslator:
         progress_events: bool,
         state_updates: bool,
         interval_s: float,
+        show_subgraphs: bool = True,
     ) -> None:
         self.run = run
         self.nodes = nodes
@@ -174,7 +226,9 @@ class ChunkTranslator:
         self.progress_events = progress_events
         self.state_updates = state_updates
         self.interval_s = interval_s
+        self.show_subgraphs = show_subgraphs
         self.running: dict[tuple[Namespace, str], _Running] = {}
+        self.open_calls: dict[str, _OpenCall] = {}
         self.chat = MessageTranslator()
         self.pending_interrupts: dict[str, Any] = {}
         self.reported_interrupts: set[str] = set()
@@ -189,12 +243,17 @@ class ChunkTranslator:
             item: ``(mode, chunk)``, or ``(namespace, mode, chunk)`` with subgraphs.
             with_subgraphs: whether the stream was asked for with ``subgraphs=True``.
         """
+        return self._note_tool_calls(self._translate(item, with_subgraphs))
+
+    def _translate(self, item: Any, with_subgraphs: bool) -> list[ExecutorStreamEvent]:
         if with_subgraphs:
             raw_ns, mode, chunk = item
             ns: Namespace = tuple(str(part) for part in raw_ns)
         else:
             mode, chunk = item
             ns = ()
+        if ns and not self.show_subgraphs:
+            return self.from_hidden_subgraph(ns, mode, chunk)
         if mode == "tasks":
             if "input" in chunk:
                 return self.task_started(ns, chunk)
@@ -211,20 +270,28 @@ class ChunkTranslator:
 
     def task_started(self, ns: Namespace, chunk: Mapping[str, Any]) -> list[ExecutorStreamEvent]:
         name = str(chunk.get("name", ""))
+        task_id = str(chunk.get("id"))
         now = time.perf_counter()
         node_input = chunk.get("input")
-        self.running[(ns, str(chunk.get("id")))] = _Running(name, ns, now, node_input)
-        if not ns and isinstance(node_input, Mapping):
+        self.running[(ns, task_id)] = _Running(name, ns, now, node_input, task_id)
+        state: Any = node_input
+        if sent(chunk.get("triggers")):
+            # The input is the Send payload, not the graph's state (known only
+            # at the top level).
+            state = None if ns else self.run.state
+        elif not ns and isinstance(node_input, Mapping):
             self.run.state = as_mapping(node_input)
-        event = create_node_start_event(name, node_input, self.include_state)
+        event = create_node_start_event(name, state, self.include_state)
+        event.data["task_id"] = task_id
         return [placed(event, ns)]
 
     def task_ended(self, ns: Namespace, chunk: Mapping[str, Any]) -> list[ExecutorStreamEvent]:
         name = str(chunk.get("name", ""))
-        running = self.running.pop((ns, str(chunk.get("id"))), None)
+        task_id = str(chunk.get("id"))
+        running = self.running.pop((ns, task_id), None)
         now = time.perf_counter()
         duration_ms = (now - running.started) * 1000 if running is not None else 0.0
-        events = self.chat.flush_tool_calls(node=name, ns=ns)
+        events = self._note_tool_calls(self.chat.flush_tool_calls(node=name, ns=ns))
         interrupts = chunk.get("interrupts") or ()
         if interrupts:
             events += self._interrupted(name, ns, interrupts)
@@ -233,22 +300,177 @@ class ChunkTranslator:
         if error is not None:
             if not ns:
                 self.top_level_error_reported = True
-            events.append(placed(create_node_error_event(name, error, duration_ms), ns))
+            events += self._close_inside(running, error)
+            event = create_node_error_event(name, error, duration_ms)
+            event.data["task_id"] = task_id
+            events.append(placed(event, ns))
             return events
         result = as_mapping(chunk.get("result"))
+        events += self._answered(result)
+        events += self._close_inside(running, None)
         if not ns:
             entering = self.run.state
             self.run.state = {**entering, **result}
-            events.append(
-                create_node_end_event(name, duration_ms, self.run.state, self.include_state)
-            )
+            event = create_node_end_event(name, duration_ms, self.run.state, self.include_state)
+            event.data["task_id"] = task_id
+            events.append(event)
             events += self._lifecycle(name, entering, result, running)
             events += self._state_update(name, now)
         else:
-            events.append(
-                placed(create_node_end_event(name, duration_ms, result, self.include_state), ns)
-            )
+            event = create_node_end_event(name, duration_ms, result, self.include_state)
+            event.data["task_id"] = task_id
+            events.append(placed(event, ns))
         return events
+
+    # -- what a task leaves open ----------------------------------------------
+
+    def _note_tool_calls(self, events: list[ExecutorStreamEvent]) -> list[ExecutorStreamEvent]:
+        """*events*, whose ``tool_start`` / ``tool_end`` open and close tool calls."""
+        for event in events:
+            call_id = event.tool_id
+            if call_id is None:
+                continue
+            if event.type == "tool_start":
+                where = tuple(event.namespace or ())
+                self.open_calls[call_id] = _OpenCall(event.node_name or "", where)
+            elif event.type == "tool_end":
+                self.open_calls.pop(call_id, None)
+        return events
+
+    def _runner_of(self, call_id: str, call: _OpenCall) -> str:
+        """The node running tool call *call_id*: the task in the call's namespace
+        that was handed it, else the node that made it."""
+        for task in self.running.values():
+            if task.namespace == call.namespace and call_id in tool_call_ids(task.input):
+                return task.name
+        return call.node
+
+    def _answered(self, update: Mapping[str, Any]) -> list[ExecutorStreamEvent]:
+        """``tool_end`` for the open tool calls a node's update answers.
+
+        A handoff tool (``transfer_to_*`` of langgraph-supervisor or -swarm)
+        answers with a ``ToolMessage`` inside the ``Command`` it raises to the
+        parent graph: LangGraph streams that answer nowhere but in the update of
+        the parent's node.
+        """
+        if not self.open_calls:
+            return []
+        events: list[ExecutorStreamEvent] = []
+        for call_id, message in tool_message_answers(update).items():
+            call = self.open_calls.get(call_id)
+            if call is not None:
+                node = self._runner_of(call_id, call)
+                events += self._note_tool_calls(self.chat.message(message, node, call.namespace))
+        return events
+
+    def _close_inside(self, ended: _Running | None, error: Any) -> list[ExecutorStreamEvent]:
+        """What the end of task *ended* leaves open, closed.
+
+        LangGraph reports no end for a task that handed off with a ``Command``
+        to its parent graph (``ParentCommand``), nor for the tool calls it ran:
+        once the task whose subgraph they ran in ends, they are closed with a
+        ``tool_end`` carrying an error (no answer came) and a ``node_end``
+        (``node_error`` with the task's *error*) whose ``data["closed_by"]``
+        names that task. When *ended* failed (*error* set), the tool calls it
+        was handed are closed too, with its error.
+        """
+        if ended is None:
+            return []
+        if error is None:
+            why = f"no result: {ended.name} ended without answering this call"
+        else:
+            why = error_text(_error_of(error))
+        own = set(tool_call_ids(ended.input)) if error is not None else set()
+        events: list[ExecutorStreamEvent] = []
+        for call_id, call in list(self.open_calls.items()):
+            if call_id in own and call.namespace == ended.namespace:
+                node = ended.name
+            elif ended.holds(call.namespace):
+                node = self._runner_of(call_id, call)
+            else:
+                continue
+            del self.open_calls[call_id]
+            events.append(self.chat.unanswered_tool_end(call_id, node, call.namespace, why))
+        inner = [task for task in self.running.values() if ended.holds(task.namespace)]
+        events += self._close_tasks(inner, error, ended.name)
+        return events
+
+    def _close_tasks(
+        self, tasks: list[_Running], error: Any, closed_by: str
+    ) -> list[ExecutorStreamEvent]:
+        """``node_end`` (``node_error`` with *error*) for *tasks*, innermost first."""
+        events = []
+        now = time.perf_counter()
+        for task in sorted(tasks, key=lambda t: len(t.namespace), reverse=True):
+            self.running.pop((task.namespace, task.task_id), None)
+            took = (now - task.started) * 1000
+            if error is None:
+                event = create_node_end_event(task.name, took)
+            else:
+                event = create_node_error_event(task.name, _error_of(error), took)
+            event.data["task_id"] = task.task_id
+            event.data["closed_by"] = closed_by
+            events.append(placed(event, task.namespace))
+        return events
+
+    def close_open(self, error: BaseException | None = None) -> list[ExecutorStreamEvent]:
+        """The events that close what the stream leaves open, before it ends.
+
+        The ``tool_start`` events still held back; then, unless the run paused at
+        an interrupt, a ``tool_end`` carrying an error for every tool call with
+        no answer, and a ``node_end`` (``node_error`` when the graph raised
+        *error*) with ``data["closed_by"] == "run_end"`` for every task LangGraph
+        did not report ended. Top-level tasks still running when the graph raised
+        are left to :meth:`graph_error`, unless a top-level ``node_error`` was
+        already reported.
+
+        Args:
+            error: what the graph raised (``None``: the stream ended normally).
+        """
+        events = self._note_tool_calls(self.chat.flush_tool_calls())
+        if error is None and self.interrupted:
+            return events
+        if error is None:
+            why = "no result: the run ended before this call was answered"
+        else:
+            why = error_text(error)
+        for call_id, call in list(self.open_calls.items()):
+            node = self._runner_of(call_id, call)
+            events.append(self.chat.unanswered_tool_end(call_id, node, call.namespace, why))
+        self.open_calls.clear()
+        spare_top_level = error is not None and not self.top_level_error_reported
+        tasks = [t for t in self.running.values() if t.namespace or not spare_top_level]
+        events += self._close_tasks(tasks, error, "run_end")
+        return events
+
+    def from_hidden_subgraph(
+        self, ns: Namespace, mode: str, chunk: Any
+    ) -> list[ExecutorStreamEvent]:
+        """The events of a chunk from inside a subgraph whose nodes are not shown.
+
+        Chat-model messages and custom events stream live, as the top-level
+        node's (the one whose subgraph it is: no namespace), with their real
+        timing; the subgraph's nodes give no events; its interrupts are
+        reported by the top-level node, as without subgraphs.
+
+        Args:
+            ns: the chunk's namespace (not empty).
+            mode: its stream mode.
+            chunk: the chunk.
+        """
+        node = ns[0].partition(":")[0]
+        if mode == "messages":
+            if not isinstance(chunk, tuple) or len(chunk) != 2:
+                return []
+            return self.chat.message(chunk[0], node, ())
+        if mode == "custom":
+            return [
+                event if event.node_name is not None else from_core_event(event, node_name=node)
+                for event in self.custom((), chunk)
+            ]
+        if mode == "updates":
+            return self.updates(ns, chunk)
+        return []
 
     # -- the task lifecycle ---------------------------------------------------
 
@@ -312,7 +534,10 @@ class ChunkTranslator:
         names = sorted({r.name for r in running})
         started = min((r.started for r in running), default=time.perf_counter())
         took = (time.perf_counter() - started) * 1000
-        return create_node_error_event(", ".join(names) or graph_name, error, took)
+        event = create_node_error_event(", ".join(names) or graph_name, error, took)
+        if len(running) == 1:
+            event.data["task_id"] = running[0].task_id
+        return event
 
     def fail_current_task(self, error: BaseException) -> list[ExecutorStreamEvent]:
         """``task_failed`` for the task in progress when the graph raised, if any."""
