@@ -20,6 +20,7 @@ from ai_infra_executor.events import ExecutorStreamEvent
 from ai_infra_executor.graph_values import get_field, plain, readable, type_name, unreadable
 
 __all__ = [
+    "ErrorLike",
     "create_interrupt_event",
     "create_node_end_event",
     "create_node_error_event",
@@ -123,9 +124,25 @@ def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
-def error_text(error: BaseException | str) -> str:
+#: What a task or node error may be: an exception, its text, or an error dict
+#: such as the executor state's ``{"error_type": "verification", "message": "..."}``.
+ErrorLike = BaseException | str | Mapping[str, Any]
+
+
+def _error_dict_message(error: Mapping[str, Any]) -> str:
+    """The ``"message"`` of an error dict, else the whole dict as text."""
+    try:
+        message = error.get("message")
+    except Exception as exc:
+        return unreadable("error", exc)
+    text = "" if message is None else readable(message, "message")
+    return text or readable(error, "error")
+
+
+def error_text(error: ErrorLike) -> str:
     """*error* for a reader: ``"KeyError: 'x'"``, the bare class name when the
-    exception says nothing, a string as it is.
+    exception says nothing, a string as it is, an error dict's ``"message"``
+    (the whole dict when it has none).
 
     Never raises: an exception whose ``__str__`` raises reads as
     ``"BadError: <unreadable message: RuntimeError>"``.
@@ -134,7 +151,17 @@ def error_text(error: BaseException | str) -> str:
         name = type_name(error)
         text = readable(error, "message")
         return f"{name}: {text}" if text else name
+    if isinstance(error, Mapping):
+        return _error_dict_message(error)
     return readable(error, "error")
+
+
+def _error_detail(error: ErrorLike) -> str:
+    """What went wrong, without the exception's class name (``"bad input"``);
+    the class name when the exception says nothing."""
+    if isinstance(error, BaseException):
+        return readable(error, "message") or type_name(error)
+    return error_text(error)
 
 
 def create_run_start_event(roadmap_path: str, total_tasks: int = 0) -> ExecutorStreamEvent:
@@ -211,23 +238,30 @@ def create_node_end_event(
 
 
 def create_node_error_event(
-    node_name: str, error: BaseException | str, duration_ms: float
+    node_name: str, error: ErrorLike, duration_ms: float
 ) -> ExecutorStreamEvent:
-    """``node_error``: "Node plan failed", with ``error`` "ValueError: bad input".
+    """``node_error``: "Node error: plan - bad input", with ``error`` "ValueError: bad input".
 
     Args:
         node_name: the graph node that raised.
-        error: what it raised (or its message).
+        error: what it raised, its message, or an error dict (its ``"message"``
+            is the text).
         duration_ms: how long it ran before failing.
     """
     error_type = type_name(error) if isinstance(error, BaseException) else None
+    detail = _error_detail(error)
     return ExecutorStreamEvent(
         "node_error",
         node_name=node_name,
-        message=f"Node {node_name} failed",
+        message=f"Node error: {node_name} - {detail}",
         error=error_text(error),
         duration_ms=duration_ms,
-        data={"error_type": error_type, "error_message": readable(error, "message")},
+        data={
+            "error_type": error_type,
+            "error_message": (
+                readable(error, "message") if isinstance(error, BaseException) else detail
+            ),
+        },
     )
 
 
@@ -275,13 +309,14 @@ def create_task_complete_event(
 
 
 def create_task_failed_event(
-    task: Any, error: BaseException | str, duration_ms: float
+    task: Any, error: ErrorLike, duration_ms: float
 ) -> ExecutorStreamEvent:
     """``task_failed``: "Task failed: Add auth - tests did not pass".
 
     Args:
         task: the task that failed.
-        error: why (a message or the exception).
+        error: why: a message, the exception, or the executor's error dict
+            (``{"error_type": ..., "message": ...}``, whose message is the text).
         duration_ms: how long it ran before failing.
     """
     task_dict = task_to_dict(task)

@@ -27,6 +27,7 @@ from ai_infra_executor.builders import (
     create_task_failed_event,
     create_task_skipped_event,
     create_task_start_event,
+    error_text,
     task_to_dict,
 )
 from ai_infra_executor.chat_messages import MessageTranslator
@@ -114,7 +115,7 @@ def _count_of(value: Any) -> int:
 def _error_of(error: Any) -> BaseException | str:
     if isinstance(error, BaseException):
         return error
-    text = "" if error is None else readable(error, "error")
+    text = "" if error is None else error_text(error)
     return text or "task failed"
 
 
