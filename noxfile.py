@@ -25,6 +25,8 @@ EXECUTOR_PYTHONS = ["3.11", "3.12", "3.13"]
 LINT_PYTHON = "3.11"
 TEST_DEPS = ["pytest>=8", "pytest-asyncio>=0.24", "hypothesis>=6.100"]
 UPSTREAM_AI_INFRA = "ai-infra==1.19.0"
+# The last ai-infra whose wheel has the executor's streaming module (1.6.0 removed it).
+UPSTREAM_AI_INFRA_EXECUTOR = "ai-infra==1.5.2"
 # The graphs people run, to test the executor against: LangChain's create_agent,
 # langgraph-supervisor and langgraph-swarm.
 REAL_GRAPH_DEPS = ["langchain>=1.0,<2", "langgraph-supervisor>=0.0.31", "langgraph-swarm>=0.1"]
@@ -109,18 +111,11 @@ def tests_executor(session: nox.Session) -> None:
     run_pytest(session, EXECUTOR / "tests")
 
 
-@nox.session(name="upstream-compat", python=LINT_PYTHON)
-def upstream_compat(session: nox.Session) -> None:
-    """Check the executor's core module against the published ai-infra's streaming module.
-
-    Downloads the ai-infra wheel without its dependencies and loads only its
-    stdlib-only ``ai_infra/llm/streaming.py`` by path (importing the ``ai_infra``
-    package would pull in all of LangChain).
-    """
-    tmp = Path(session.create_tmp()) / "upstream"
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
-    session.install("pip")
+def _upstream_files(session: nox.Session, tmp: Path, requirement: str, *members: str) -> list[Path]:
+    """Download *requirement*'s wheel (no dependencies) into *tmp* and copy out
+    its files *members*; skips the session when the index cannot be reached."""
+    out = tmp / requirement.replace("==", "-")
+    out.mkdir(parents=True)
     try:
         session.run(
             "python",
@@ -131,16 +126,41 @@ def upstream_compat(session: nox.Session) -> None:
             "--no-deps",
             "--only-binary=:all:",
             "-d",
-            str(tmp),
-            UPSTREAM_AI_INFRA,
+            str(out),
+            requirement,
         )
     except nox.command.CommandFailed:
-        session.skip(f"could not download {UPSTREAM_AI_INFRA} from the package index")
-    (wheel,) = tmp.glob("ai_infra-*.whl")
+        session.skip(f"could not download {requirement} from the package index")
+    (wheel,) = out.glob("ai_infra-*.whl")
+    paths = []
     with zipfile.ZipFile(wheel) as zf:
-        source = zf.read("ai_infra/llm/streaming.py")
-    streaming = tmp / "ai_infra_llm_streaming.py"
-    streaming.write_bytes(source)
+        for member in members:
+            path = out / member.replace("/", "_")
+            path.write_bytes(zf.read(member))
+            paths.append(path)
+    return paths
+
+
+@nox.session(name="upstream-compat", python=LINT_PYTHON)
+def upstream_compat(session: nox.Session) -> None:
+    """Check the executor against the published ai-infra's modules it replaces.
+
+    Downloads ai-infra wheels without their dependencies and loads single
+    stdlib-only files by path (importing the ``ai_infra`` package would pull in
+    all of LangChain): the core ``ai_infra/llm/streaming.py`` and
+    ``ai_infra/utils/formatters.py`` of 1.19.0, and the executor's old
+    ``ai_infra/executor/streaming.py`` of 1.5.2.
+    """
+    tmp = Path(session.create_tmp()) / "upstream"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    session.install("pip")
+    streaming, old_formatters = _upstream_files(
+        session, tmp, UPSTREAM_AI_INFRA, "ai_infra/llm/streaming.py", "ai_infra/utils/formatters.py"
+    )
+    (executor_streaming,) = _upstream_files(
+        session, tmp, UPSTREAM_AI_INFRA_EXECUTOR, "ai_infra/executor/streaming.py"
+    )
     formatters = build_wheel(session, FORMATTERS)
     executor = build_wheel(session, EXECUTOR)
     session.install(str(executor), str(formatters), *TEST_DEPS)
@@ -150,7 +170,11 @@ def upstream_compat(session: nox.Session) -> None:
         "-p",
         "no:cacheprovider",
         *session.posargs,
-        env={"AI_INFRA_UPSTREAM_STREAMING": str(streaming)},
+        env={
+            "AI_INFRA_UPSTREAM_STREAMING": str(streaming),
+            "AI_INFRA_UPSTREAM_FORMATTERS": str(old_formatters),
+            "AI_INFRA_UPSTREAM_EXECUTOR_STREAMING": str(executor_streaming),
+        },
     )
 
 

@@ -182,7 +182,7 @@ def test_node_start_and_end():
 def test_node_error():
     event = create_node_error_event("plan", ValueError("bad input"), 3.0)
     assert event.type == "node_error"
-    assert event.message == "Node plan failed"
+    assert event.message == "Node error: plan - bad input"
     assert event.error == "ValueError: bad input"
     assert event.data == {"error_type": "ValueError", "error_message": "bad input"}
     assert event.duration_ms == 3.0

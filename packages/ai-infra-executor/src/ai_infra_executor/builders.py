@@ -20,7 +20,14 @@ from ai_infra_executor.events import ExecutorStreamEvent
 from ai_infra_executor.graph_values import get_field, plain, readable, type_name, unreadable
 
 __all__ = [
+    "ErrorLike",
     "create_interrupt_event",
+    "create_llm_done_event",
+    "create_llm_error_event",
+    "create_llm_thinking_event",
+    "create_llm_token_event",
+    "create_llm_tool_end_event",
+    "create_llm_tool_start_event",
     "create_node_end_event",
     "create_node_error_event",
     "create_node_start_event",
@@ -123,9 +130,25 @@ def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
-def error_text(error: BaseException | str) -> str:
+#: What a task or node error may be: an exception, its text, or an error dict
+#: such as the executor state's ``{"error_type": "verification", "message": "..."}``.
+ErrorLike = BaseException | str | Mapping[str, Any]
+
+
+def _error_dict_message(error: Mapping[str, Any]) -> str:
+    """The ``"message"`` of an error dict, else the whole dict as text."""
+    try:
+        message = error.get("message")
+    except Exception as exc:
+        return unreadable("error", exc)
+    text = "" if message is None else readable(message, "message")
+    return text or readable(error, "error")
+
+
+def error_text(error: ErrorLike) -> str:
     """*error* for a reader: ``"KeyError: 'x'"``, the bare class name when the
-    exception says nothing, a string as it is.
+    exception says nothing, a string as it is, an error dict's ``"message"``
+    (the whole dict when it has none).
 
     Never raises: an exception whose ``__str__`` raises reads as
     ``"BadError: <unreadable message: RuntimeError>"``.
@@ -134,7 +157,17 @@ def error_text(error: BaseException | str) -> str:
         name = type_name(error)
         text = readable(error, "message")
         return f"{name}: {text}" if text else name
+    if isinstance(error, Mapping):
+        return _error_dict_message(error)
     return readable(error, "error")
+
+
+def _error_detail(error: ErrorLike) -> str:
+    """What went wrong, without the exception's class name (``"bad input"``);
+    the class name when the exception says nothing."""
+    if isinstance(error, BaseException):
+        return readable(error, "message") or type_name(error)
+    return error_text(error)
 
 
 def create_run_start_event(roadmap_path: str, total_tasks: int = 0) -> ExecutorStreamEvent:
@@ -211,23 +244,30 @@ def create_node_end_event(
 
 
 def create_node_error_event(
-    node_name: str, error: BaseException | str, duration_ms: float
+    node_name: str, error: ErrorLike, duration_ms: float
 ) -> ExecutorStreamEvent:
-    """``node_error``: "Node plan failed", with ``error`` "ValueError: bad input".
+    """``node_error``: "Node error: plan - bad input", with ``error`` "ValueError: bad input".
 
     Args:
         node_name: the graph node that raised.
-        error: what it raised (or its message).
+        error: what it raised, its message, or an error dict (its ``"message"``
+            is the text).
         duration_ms: how long it ran before failing.
     """
     error_type = type_name(error) if isinstance(error, BaseException) else None
+    detail = _error_detail(error)
     return ExecutorStreamEvent(
         "node_error",
         node_name=node_name,
-        message=f"Node {node_name} failed",
+        message=f"Node error: {node_name} - {detail}",
         error=error_text(error),
         duration_ms=duration_ms,
-        data={"error_type": error_type, "error_message": readable(error, "message")},
+        data={
+            "error_type": error_type,
+            "error_message": (
+                readable(error, "message") if isinstance(error, BaseException) else detail
+            ),
+        },
     )
 
 
@@ -275,13 +315,14 @@ def create_task_complete_event(
 
 
 def create_task_failed_event(
-    task: Any, error: BaseException | str, duration_ms: float
+    task: Any, error: ErrorLike, duration_ms: float
 ) -> ExecutorStreamEvent:
     """``task_failed``: "Task failed: Add auth - tests did not pass".
 
     Args:
         task: the task that failed.
-        error: why (a message or the exception).
+        error: why: a message, the exception, or the executor's error dict
+            (``{"error_type": ..., "message": ...}``, whose message is the text).
         duration_ms: how long it ran before failing.
     """
     task_dict = task_to_dict(task)
@@ -375,4 +416,174 @@ def create_resume_event(decision: Any, node_name: str | None = None) -> Executor
         node_name=node_name,
         message=f"Resuming execution with decision: {readable(decision, 'decision')}",
         data={"decision": decision},
+    )
+
+
+# -- The interim version's agent-event builders --------------------------------
+#
+# An interim ai-infra executor forwarded an agent's events as six types of its
+# own (``llm_thinking``, ``llm_token``, ...). Its builders are kept with the same
+# signatures, messages and ``data``, but the events they build have the core
+# type (``thinking``, ``token``, ...) and carry the core fields, so a consumer of
+# core events reads them too. ``node_name`` defaults to ``"execute_task"``, as it did.
+
+_AGENT_NODE = "execute_task"
+
+
+def create_llm_thinking_event(
+    model: str | None = None, node_name: str = _AGENT_NODE
+) -> ExecutorStreamEvent:
+    """``thinking``: "Agent is thinking...", the agent started on a reply.
+
+    Args:
+        model: the model answering (also in ``data["model"]``).
+        node_name: the graph node running the agent.
+    """
+    return ExecutorStreamEvent(
+        "thinking",
+        model=model,
+        node_name=node_name,
+        message="Agent is thinking...",
+        data={"model": model},
+    )
+
+
+def create_llm_token_event(content: str, node_name: str = _AGENT_NODE) -> ExecutorStreamEvent:
+    """``token``: one piece of the agent's reply, in ``content`` (and, as before,
+    in ``message`` and ``data["content"]``).
+
+    Args:
+        content: the text the model streamed.
+        node_name: the graph node running the agent.
+    """
+    return ExecutorStreamEvent(
+        "token",
+        content=content,
+        node_name=node_name,
+        message=content,
+        data={"content": content},
+    )
+
+
+def create_llm_tool_start_event(
+    tool: str,
+    tool_id: str | None = None,
+    arguments: dict[str, Any] | None = None,
+    node_name: str = _AGENT_NODE,
+) -> ExecutorStreamEvent:
+    """``tool_start``: "Calling tool: search".
+
+    Args:
+        tool: the tool called.
+        tool_id: the call's id, which its ``tool_end`` repeats.
+        arguments: what the tool is called with.
+        node_name: the graph node running the agent.
+
+    ``data`` holds ``tool``, and ``tool_id`` and ``arguments`` when given (not empty).
+    """
+    data: dict[str, Any] = {"tool": tool}
+    if tool_id:
+        data["tool_id"] = tool_id
+    if arguments:
+        data["arguments"] = arguments
+    return ExecutorStreamEvent(
+        "tool_start",
+        tool=tool,
+        tool_id=tool_id,
+        arguments=arguments,
+        node_name=node_name,
+        message=f"Calling tool: {readable(tool, 'tool')}",
+        data=data,
+    )
+
+
+def _core_result(result: Any) -> str | dict[str, Any] | None:
+    """A tool's result as the core ``result`` field holds one: a str or a dict as
+    they are, anything else as its text."""
+    if result is None or isinstance(result, str):
+        return result
+    if isinstance(result, dict):
+        return result
+    return readable(result, "result")
+
+
+def create_llm_tool_end_event(  # noqa: PLR0917 - the old signature, positional as it was
+    tool: str,
+    tool_id: str | None = None,
+    latency_ms: float | None = None,
+    result: Any | None = None,
+    preview: str | None = None,
+    node_name: str = _AGENT_NODE,
+) -> ExecutorStreamEvent:
+    """``tool_end``: "Tool search completed (12.3ms)".
+
+    Args:
+        tool: the tool that ran.
+        tool_id: the call's id, as in its ``tool_start``.
+        latency_ms: how long the tool took (also the event's ``duration_ms``).
+        result: what it returned: a str or dict is the core ``result`` (a dict
+            as a structured result), anything else its text; ``data["result"]``
+            keeps it as given.
+        preview: a short preview of the result.
+        node_name: the graph node running the agent.
+    """
+    data: dict[str, Any] = {"tool": tool}
+    if tool_id:
+        data["tool_id"] = tool_id
+    if latency_ms is not None:
+        data["latency_ms"] = latency_ms
+    if result is not None:
+        data["result"] = result
+    if preview is not None:
+        data["preview"] = preview
+    message = f"Tool {readable(tool, 'tool')} completed"
+    if isinstance(latency_ms, (int, float)):
+        message += f" ({latency_ms:.1f}ms)"
+    return ExecutorStreamEvent(
+        "tool_end",
+        tool=tool,
+        tool_id=tool_id,
+        result=_core_result(result),
+        result_structured=isinstance(result, dict),
+        preview=preview,
+        latency_ms=latency_ms,
+        node_name=node_name,
+        message=message,
+        duration_ms=latency_ms,
+        data=data,
+    )
+
+
+def create_llm_done_event(
+    tools_called: int = 0, node_name: str = _AGENT_NODE
+) -> ExecutorStreamEvent:
+    """``done``: "Agent response complete".
+
+    Args:
+        tools_called: how many tools the agent called.
+        node_name: the graph node running the agent.
+    """
+    return ExecutorStreamEvent(
+        "done",
+        tools_called=tools_called,
+        node_name=node_name,
+        message="Agent response complete",
+        data={"tools_called": tools_called},
+    )
+
+
+def create_llm_error_event(error: str, node_name: str = _AGENT_NODE) -> ExecutorStreamEvent:
+    """``error``: "LLM error: rate limited".
+
+    Args:
+        error: what went wrong (also the core ``error`` and ``data["error"]``).
+        node_name: the graph node running the agent.
+    """
+    text = readable(error, "error")
+    return ExecutorStreamEvent(
+        "error",
+        error=text,
+        node_name=node_name,
+        message=f"LLM error: {text}",
+        data={"error": error},
     )

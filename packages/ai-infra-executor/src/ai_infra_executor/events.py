@@ -21,7 +21,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from enum import Enum, StrEnum
+from enum import Enum, StrEnum, nonmember
 from typing import Any, Final, Literal, cast
 
 from ai_infra_executor.core import (
@@ -39,6 +39,7 @@ from ai_infra_formatters.event_types import EXECUTOR_EVENT_TYPES
 
 __all__ = [
     "EXECUTOR_FIELDS",
+    "OLD_AGENT_TYPES",
     "ExecutorEventType",
     "ExecutorStreamEvent",
     "StreamEventType",
@@ -51,6 +52,12 @@ class StreamEventType(StrEnum):
 
     A ``str`` enum: ``StreamEventType.RUN_START == "run_start"`` and
     ``str(StreamEventType.RUN_START) == "run_start"``.
+
+    The interim version's names for an agent's events, ``LLM_THINKING``,
+    ``LLM_TOKEN``, ``LLM_TOOL_START``, ``LLM_TOOL_END``, ``LLM_DONE`` and
+    ``LLM_ERROR``, are here too, as the core type each now is
+    (``StreamEventType.LLM_TOKEN == "token"``). They are not members: iterating
+    the enum gives the thirteen lifecycle types only.
     """
 
     RUN_START = "run_start"
@@ -66,6 +73,24 @@ class StreamEventType(StrEnum):
     PROGRESS = "progress"
     INTERRUPT = "interrupt"
     RESUME = "resume"
+
+    LLM_THINKING = nonmember("thinking")
+    LLM_TOKEN = nonmember("token")
+    LLM_TOOL_START = nonmember("tool_start")
+    LLM_TOOL_END = nonmember("tool_end")
+    LLM_DONE = nonmember("done")
+    LLM_ERROR = nonmember("error")
+
+
+#: The interim version's wire names for an agent's events, and the core type each is now.
+OLD_AGENT_TYPES: Final[Mapping[str, str]] = {
+    "llm_thinking": "thinking",
+    "llm_token": "token",
+    "llm_tool_start": "tool_start",
+    "llm_tool_end": "tool_end",
+    "llm_done": "done",
+    "llm_error": "error",
+}
 
 
 #: Every type an executor event may have: the twelve core types, then the executor's.
@@ -168,12 +193,15 @@ def _iso_beyond(timestamp: Any) -> str:
 
 
 def _type_name(value: Any) -> str:
-    """The type name carried by a ``type`` / ``event_type`` value (a str or str-valued Enum)."""
+    """The type name carried by a ``type`` / ``event_type`` value (a str or str-valued Enum).
+
+    An interim ``llm_*`` name (:data:`OLD_AGENT_TYPES`) gives its core type.
+    """
     if isinstance(value, Enum):
         value = value.value
     if not isinstance(value, str) or not value:
         raise TypeError(f"an event type must be a non-empty str or enum, not {value!r}")
-    return str(value)
+    return OLD_AGENT_TYPES.get(value, str(value))
 
 
 def _unix_time(value: Any) -> float | None:

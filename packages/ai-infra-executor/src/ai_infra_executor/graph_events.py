@@ -141,7 +141,7 @@ def _count_of(value: Any) -> int:
 def _error_of(error: Any) -> BaseException | str:
     if isinstance(error, BaseException):
         return error
-    text = "" if error is None else readable(error, "error")
+    text = "" if error is None else error_text(error)
     return text or "task failed"
 
 

@@ -8,15 +8,26 @@ formatters come from ai-infra-formatters. The Rich-backed console formatters
 Rich; so do the LangGraph wrapper (``StreamingExecutor``,
 ``StreamingExecutorMixin``; needs the ``langgraph`` extra), which never imports
 LangGraph before it is asked for.
+
+The interim version's agent-event names are here too: ``StreamEventType.LLM_TOKEN``
+and the other ``LLM_*`` names (each the core type it stands for), the
+``create_llm_*_event`` builders (which build core-typed events) and ``logger``.
 """
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, Any
 
 from ai_infra_executor.agent import stream_agent
 from ai_infra_executor.builders import (
     create_interrupt_event,
+    create_llm_done_event,
+    create_llm_error_event,
+    create_llm_thinking_event,
+    create_llm_token_event,
+    create_llm_tool_end_event,
+    create_llm_tool_start_event,
     create_node_end_event,
     create_node_error_event,
     create_node_start_event,
@@ -70,6 +81,12 @@ __all__ = [
     "StreamingExecutor",
     "StreamingExecutorMixin",
     "create_interrupt_event",
+    "create_llm_done_event",
+    "create_llm_error_event",
+    "create_llm_thinking_event",
+    "create_llm_token_event",
+    "create_llm_tool_end_event",
+    "create_llm_tool_start_event",
     "create_node_end_event",
     "create_node_error_event",
     "create_node_start_event",
@@ -84,9 +101,13 @@ __all__ = [
     "create_task_start_event",
     "from_core_event",
     "get_formatter",
+    "logger",
     "stream_agent",
     "stream_to_console",
 ]
+
+#: The module's logger, as the old module had one (named after this module).
+logger = logging.getLogger(__name__)
 
 _CONSOLE_NAMES = frozenset(
     {"ConsoleFormatter", "MinimalFormatter", "PlainFormatter", "RichFormatter"}

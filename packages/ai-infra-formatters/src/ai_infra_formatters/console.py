@@ -287,14 +287,27 @@ class ConsoleFormatter:
 
 
 class PlainFormatter(ConsoleFormatter):
-    """The plain layout: one line an event, tokens bare. (The executor's old name.)"""
+    """The plain layout: one line an event, tokens bare. (The executor's old name.)
+
+    Args:
+        colors_enabled, show_timing: as for :class:`ConsoleFormatter`.
+        show_timestamps: accepted for code written for ai-infra's
+            ``PlainFormatter(colors_enabled, show_timing, show_timestamps)``; kept
+            as :attr:`show_timestamps`. As there, it changes nothing in the output.
+        kwargs: any other :class:`ConsoleFormatter` keyword.
+    """
 
     def __init__(
-        self, colors_enabled: bool = True, show_timing: bool = True, **kwargs: Any
+        self,
+        colors_enabled: bool = True,
+        show_timing: bool = True,
+        show_timestamps: bool = False,
+        **kwargs: Any,
     ) -> None:
         super().__init__(
             OutputFormat.PLAIN, colors_enabled=colors_enabled, show_timing=show_timing, **kwargs
         )
+        self.show_timestamps = show_timestamps
 
 
 class RichFormatter(ConsoleFormatter):

@@ -266,6 +266,16 @@ _BODIES: Final[Mapping[str, _Body]] = {
 }
 
 
+def _with_error(message: str, error: str) -> str:
+    """``message: error``, or *message* alone when it already ends with ``" - "``
+    and what *error* says (``"Node error: plan - bad input"`` with
+    ``"ValueError: bad input"``, as the executor's builder writes them)."""
+    said = error.partition(": ")[2]
+    if message.endswith(f" - {error}") or (said and message.endswith(f" - {said}")):
+        return message
+    return f"{message}: {error}"
+
+
 def _generic_body(etype: str, f: Mapping[str, Any]) -> Any:
     for key in ("message", "content", "error"):
         value = f.get(key)
@@ -374,7 +384,7 @@ def _render_event(
     else:
         text = _text(body, opts)
         if etype == "node_error" and f.get("error") is not None and f.get("message"):
-            text = f"{text}: {_text(f['error'], opts)}"
+            text = _with_error(text, _text(f["error"], opts))
         headline.append((text, style))
         tool = f.get("tool")
         if tool is not None and etype not in _TOOL_TYPES:
