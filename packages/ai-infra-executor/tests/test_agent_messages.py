@@ -229,6 +229,7 @@ async def test_usage_of_each_model_call_is_one_usage_event() -> None:
 
 def test_usage_of_a_whole_message_and_of_split_chunks() -> None:
     from langchain_core.messages import AIMessage, AIMessageChunk
+    from langchain_core.messages.ai import UsageMetadata
 
     from ai_infra_executor.chat_messages import MessageTranslator
 
@@ -236,7 +237,7 @@ def test_usage_of_a_whole_message_and_of_split_chunks() -> None:
     whole = AIMessage(
         content="hi",
         id="m1",
-        usage_metadata={"input_tokens": 5, "output_tokens": 1, "total_tokens": 6},
+        usage_metadata=UsageMetadata(input_tokens=5, output_tokens=1, total_tokens=6),
         response_metadata={"model": "m-whole"},
     )
     events = translator.message(whole, "agent", ())
@@ -252,12 +253,12 @@ def test_usage_of_a_whole_message_and_of_split_chunks() -> None:
     first = AIMessageChunk(
         content="a",
         id="m2",
-        usage_metadata={"input_tokens": 9, "output_tokens": 0, "total_tokens": 9},
+        usage_metadata=UsageMetadata(input_tokens=9, output_tokens=0, total_tokens=9),
     )
     later = AIMessageChunk(
         content="b",
         id="m2",
-        usage_metadata={"input_tokens": 0, "output_tokens": 4, "total_tokens": 4},
+        usage_metadata=UsageMetadata(input_tokens=0, output_tokens=4, total_tokens=4),
         response_metadata={"model_name": "m-chunks"},
     )
     last = AIMessageChunk(content="", id="lc_run--x", chunk_position="last")

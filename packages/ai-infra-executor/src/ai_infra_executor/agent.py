@@ -1,22 +1,35 @@
 """`stream_agent`: forward an agent's own stream events while a node runs.
 
-The agent is anything with ``astream(prompt, visibility=...)`` returning an async
-iterable of core stream events (ai-infra's ``Agent``, or any object shaped like
-it). Each event is re-issued as an :class:`ExecutorStreamEvent` that keeps its
-core type (``token``, ``tool_start``, ...) and gains the node's name, so a
-consumer of core events handles it unchanged.
+The agent is either
+
+* anything with ``astream(prompt, visibility=...)`` returning an async iterable
+  of core stream events (ai-infra's ``Agent``, or any object shaped like it):
+  each event is re-issued as an :class:`ExecutorStreamEvent` that keeps its core
+  type (``token``, ``tool_start``, ...) and gains the node's name; or
+* a LangChain ``Runnable``, compiled LangGraph graphs included (LangChain's
+  ``create_agent(...)``, LangGraph's ``create_react_agent(...)``): it is run with
+  ``astream_events(version="v2")`` and its chat-model and tool messages become
+  core events through
+  :class:`~ai_infra_executor.langchain_events.LangChainEventTranslator`, which
+  uses the message translator of the executor's own graph streaming.
+
+Either way a consumer of core events handles the result unchanged.
 """
 
 from __future__ import annotations
 
 import contextlib
 import inspect
-from collections.abc import AsyncGenerator
-from typing import Any, Final
+import sys
+from collections.abc import AsyncGenerator, Mapping
+from typing import TYPE_CHECKING, Any, Final
 
 from ai_infra_executor.builders import error_text
 from ai_infra_executor.config import ExecutorStreamConfig
 from ai_infra_executor.events import ExecutorStreamEvent, from_core_event
+
+if TYPE_CHECKING:
+    from ai_infra_executor.langchain_events import LangChainEventTranslator
 
 __all__ = ["stream_agent"]
 
@@ -67,6 +80,39 @@ def _problem(agent: Any, prompt: Any) -> str | None:
     return None
 
 
+def _is_runnable(agent: Any) -> bool:
+    """True for a LangChain ``Runnable`` (compiled LangGraph graphs included).
+
+    Reads ``langchain_core`` only when it is already imported: an object of one
+    of its classes cannot exist otherwise, and this module must not import it.
+    """
+    base = sys.modules.get("langchain_core.runnables.base")
+    runnable = getattr(base, "Runnable", None)
+    return isinstance(runnable, type) and isinstance(agent, runnable)
+
+
+def _runnable_input(agent: Any, prompt: Any) -> Any:
+    """What a Runnable *agent* is given: a text *prompt* for a LangGraph graph
+    becomes one user message of its ``messages``; anything else goes as it is."""
+    if isinstance(prompt, str) and type(agent).__module__.startswith("langgraph."):
+        return {"messages": [{"role": "user", "content": prompt}]}
+    return prompt
+
+
+def _start(
+    agent: Any,
+    prompt: Any,
+    visibility: str,
+    translator: LangChainEventTranslator | None,
+    run_config: Mapping[str, Any] | None,
+) -> Any:
+    """The agent's stream: its v2 events for a Runnable, else its core events."""
+    if translator is not None:
+        config = dict(run_config) if run_config is not None else None
+        return agent.astream_events(_runnable_input(agent, prompt), config, version="v2")
+    return agent.astream(prompt, visibility=visibility)
+
+
 async def _close(iterator: Any) -> None:
     aclose = getattr(iterator, "aclose", None)
     if callable(aclose):
@@ -80,25 +126,38 @@ async def stream_agent(
     prompt: Any,
     config: ExecutorStreamConfig | None = None,
     node_name: str = "execute_task",
+    *,
+    run_config: Mapping[str, Any] | None = None,
 ) -> AsyncGenerator[ExecutorStreamEvent, None]:
     """Run *agent* on *prompt* and yield its stream events as executor events.
 
     Args:
         agent: an object whose ``astream(prompt, visibility=...)`` returns an async
             iterable (or an awaitable of one) of core stream events: ai-infra
-            ``StreamEvent`` objects, this package's, or their dicts.
+            ``StreamEvent`` objects, this package's, or their dicts; or a
+            LangChain ``Runnable`` (a compiled graph such as ``create_agent(...)``,
+            a chat model, a chain), run with ``astream_events(version="v2")``.
         prompt: what to ask (a string, or whatever the agent's ``astream`` takes).
+            A string given to a LangGraph graph becomes its input
+            ``{"messages": [{"role": "user", "content": prompt}]}``.
         config: what to forward (``None``: the defaults). ``token_visibility`` is
             passed to the agent as ``visibility`` and applied again here, so an
             agent that ignores it is filtered all the same; ``stream_tokens``
             forwards ``token`` events, ``show_llm_thinking`` ``thinking`` and
             ``reasoning``, ``show_llm_tools`` ``tool_start`` / ``tool_end``.
         node_name: the graph node the agent runs in, set on every event.
+        run_config: the LangChain run config a ``Runnable`` agent runs with
+            (``{"configurable": {"thread_id": ...}}`` for a graph with a
+            checkpointer); not used for other agents.
 
     Yields:
         One :class:`ExecutorStreamEvent` per forwarded event, keeping its core type
-        and timestamp. Faults never raise to the caller; each gives one ``error``
-        event (tagged with *node_name*):
+        and timestamp. A ``Runnable`` agent gives ``token``, ``reasoning``,
+        ``tool_start``, ``tool_end`` (with ``error`` set for a failed call) and
+        ``usage`` events as its models and tools run, the same events the
+        executor's graph streaming gives for them, and a ``done`` event (with
+        ``tools_called``) when its run ends. Faults never raise to the caller;
+        each gives one ``error`` event (tagged with *node_name*):
 
         * no agent, an agent without ``astream`` or an empty prompt: a single
           ``error`` event saying so;
@@ -124,8 +183,13 @@ async def stream_agent(
         yield _error_event(problem, node_name)
         return
     visibility = cfg.token_visibility
+    translator = None
+    if _is_runnable(agent):
+        from ai_infra_executor.langchain_events import LangChainEventTranslator
+
+        translator = LangChainEventTranslator(node_name)
     try:
-        stream = agent.astream(prompt, visibility=visibility)
+        stream = _start(agent, prompt, visibility, translator, run_config)
         if inspect.isawaitable(stream):
             stream = await stream
         iterator = aiter(stream)
@@ -138,20 +202,29 @@ async def stream_agent(
             try:
                 raw = await anext(iterator)
             except StopAsyncIteration:
-                if not received:
+                if translator is not None:
+                    for event in translator.finish():
+                        shown = cfg.forwarded_llm_event(event)
+                        if shown is not None:
+                            yield shown
+                elif not received:
                     yield _error_event(_EMPTY, node_name)
                 return
             except Exception as exc:
                 yield _error_event(f"Agent stream failed: {error_text(exc)}", node_name, exc)
                 return
             try:
-                event = from_core_event(raw, node_name=node_name)
+                if translator is not None:
+                    events = translator.translate(raw)
+                else:
+                    events = [from_core_event(raw, node_name=node_name)]
             except Exception as exc:
                 yield _skipped_event(raw, exc, node_name)
                 continue
             received += 1
-            shown = cfg.forwarded_llm_event(event)
-            if shown is not None:
-                yield shown
+            for event in events:
+                shown = cfg.forwarded_llm_event(event)
+                if shown is not None:
+                    yield shown
     finally:
         await _close(iterator)

@@ -1,0 +1,135 @@
+"""LangChain ``astream_events(version="v2")`` events -> core events.
+
+Any LangChain ``Runnable`` (a chat model, a chain, a compiled LangGraph graph
+such as ``create_agent(...)``) reports its run as v2 events.
+:class:`LangChainEventTranslator` picks the chat-model and tool messages out of
+them and hands them to the executor's
+:class:`~ai_infra_executor.chat_messages.MessageTranslator`, the one
+:class:`~ai_infra_executor.graph.StreamingExecutor` uses, so both give the same
+``token`` / ``reasoning`` / ``tool_start`` / ``tool_end`` / ``usage`` events for
+the same messages:
+
+* ``on_chat_model_stream``: each chunk;
+* ``on_chat_model_end``: the whole message, of a model that did not stream;
+* ``on_tool_end``: the tool's ``ToolMessage`` (or those of the ``Command`` it
+  returned);
+* ``on_chain_start`` / ``on_chain_end`` of a graph node: the ``ToolMessage``
+  objects the node wrote itself (a human's reject in LangChain's
+  ``HumanInTheLoopMiddleware``), once each, never one the node was given.
+
+Every other event gives nothing. :meth:`LangChainEventTranslator.finish` gives
+what is still held back when the run ends, and the ``done`` event.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from langchain_core.messages import BaseMessage, ToolMessage
+
+from ai_infra_executor.chat_messages import MessageTranslator
+from ai_infra_executor.events import ExecutorStreamEvent
+
+__all__ = ["LangChainEventTranslator"]
+
+
+def _messages_in(value: Any) -> list[BaseMessage]:
+    """The messages in a node's input or output: a message, a list of them, a
+    mapping's ``"messages"``, or the ``update`` of a LangGraph ``Command``."""
+    if isinstance(value, BaseMessage):
+        return [value]
+    if isinstance(value, (list, tuple)):
+        return [item for item in value if isinstance(item, BaseMessage)]
+    if isinstance(value, Mapping):
+        return _messages_in(value.get("messages"))
+    update = getattr(value, "update", None)
+    if update is not None and not callable(update):
+        return _messages_in(update)
+    return []
+
+
+class LangChainEventTranslator:
+    """Turns the v2 events of one LangChain run into core events.
+
+    Args:
+        node_name: the ``node_name`` set on every event (the executor node the
+            run belongs to).
+    """
+
+    def __init__(self, node_name: str) -> None:
+        self.node_name = node_name
+        self.chat = MessageTranslator()
+        self.tools_called = 0
+        self._streamed_runs: set[str] = set()
+        self._ended_tools: set[str] = set()
+        self._node_inputs: dict[str, set[str]] = {}
+
+    def translate(self, event: Mapping[str, Any]) -> list[ExecutorStreamEvent]:
+        """The core events one v2 event gives (none for most).
+
+        Args:
+            event: one item of ``astream_events(..., version="v2")``: a mapping
+                with ``event``, ``run_id``, ``name``, ``data`` and ``metadata``.
+        """
+        kind = event.get("event")
+        data = event.get("data")
+        if not isinstance(data, Mapping):
+            data = {}
+        run_id = str(event.get("run_id"))
+        if kind == "on_chat_model_stream":
+            self._streamed_runs.add(run_id)
+            return self.chat.message(data.get("chunk"), self.node_name, ())
+        if kind == "on_chat_model_end":
+            if run_id in self._streamed_runs:
+                self._streamed_runs.discard(run_id)
+                return []
+            return self.chat.message(data.get("output"), self.node_name, ())
+        if kind == "on_tool_end":
+            return self._tool_ends(_messages_in(data.get("output")))
+        if kind in ("on_chain_start", "on_chain_end") and self._is_node(event):
+            return self._node_messages(kind, run_id, data)
+        return []
+
+    def finish(self) -> list[ExecutorStreamEvent]:
+        """The events still held back when the run ended, then ``done`` (with the
+        number of tool calls that ended)."""
+        events = self.chat.flush_tool_calls()
+        events += self.chat.flush_usage()
+        events.append(
+            ExecutorStreamEvent("done", tools_called=self.tools_called, node_name=self.node_name)
+        )
+        return events
+
+    @staticmethod
+    def _is_node(event: Mapping[str, Any]) -> bool:
+        metadata = event.get("metadata")
+        if not isinstance(metadata, Mapping):
+            return False
+        node = metadata.get("langgraph_node")
+        return node is not None and node == event.get("name")
+
+    def _node_messages(
+        self, kind: str, run_id: str, data: Mapping[str, Any]
+    ) -> list[ExecutorStreamEvent]:
+        if kind == "on_chain_start":
+            given = {str(m.id) for m in _messages_in(data.get("input")) if m.id is not None}
+            self._node_inputs[run_id] = given
+            return []
+        given = self._node_inputs.pop(run_id, set())
+        written = [
+            m
+            for m in _messages_in(data.get("output"))
+            if isinstance(m, ToolMessage) and (m.id is None or str(m.id) not in given)
+        ]
+        return self._tool_ends(written)
+
+    def _tool_ends(self, messages: Iterable[BaseMessage]) -> list[ExecutorStreamEvent]:
+        events: list[ExecutorStreamEvent] = []
+        for message in messages:
+            if not isinstance(message, ToolMessage) or message.tool_call_id in self._ended_tools:
+                continue
+            self._ended_tools.add(message.tool_call_id)
+            self.tools_called += 1
+            events += self.chat.message(message, self.node_name, ())
+        return events

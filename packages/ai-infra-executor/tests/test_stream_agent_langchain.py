@@ -1,0 +1,208 @@
+"""stream_agent on LangChain Runnables: real agents give core events (issue 11, item 13).
+
+The agents are LangChain's ``create_agent``, LangGraph's ``create_react_agent``
+and a bare chat model, all driven by :class:`provider_models.ProviderLikeChatModel`.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import pytest
+from langchain.agents import create_agent
+from langchain.agents.middleware import HumanInTheLoopMiddleware
+from langchain_core.messages import AIMessageChunk, ToolMessage
+from langchain_core.messages.tool import tool_call_chunk
+from langchain_core.tools import tool
+from langgraph.checkpoint.memory import InMemorySaver
+from langgraph.types import Command
+from provider_models import ProviderLikeChatModel, answer, call
+
+from ai_infra_executor import ExecutorStreamConfig, ExecutorStreamEvent, stream_agent
+from ai_infra_executor.graph import StreamingExecutor
+from ai_infra_executor.langchain_events import LangChainEventTranslator
+
+CORE_TYPES = ("token", "reasoning", "tool_start", "tool_end", "usage")
+CALLS: list[str] = []
+
+
+@tool
+def lookup(city: str) -> str:
+    """The weather in *city*."""
+    CALLS.append(city)
+    return f"sunny in {city}"
+
+
+@tool
+def broken(city: str) -> str:
+    """Always raises, and nothing handles it."""
+    raise RuntimeError(f"backend down for {city}")
+
+
+def everything() -> ExecutorStreamConfig:
+    return ExecutorStreamConfig(stream_tokens=True, token_visibility="debug")
+
+
+def model(shape: str = "reasoning_content") -> ProviderLikeChatModel:
+    return ProviderLikeChatModel.repeat(
+        [
+            answer(
+                "Let me check both.",
+                call("lookup", {"city": "Oslo"}, "c1"),
+                call("lookup", {"town": 3}, "c2"),
+                reasoning="Two cities, two calls",
+            ),
+            answer("Oslo is sunny."),
+        ],
+        reasoning_shape=shape,
+    )
+
+
+def seen(event: ExecutorStreamEvent) -> tuple[Any, ...]:
+    """What a consumer reads of a core event (all but timing and placement)."""
+    return (
+        event.type,
+        event.content,
+        event.tool,
+        event.tool_id,
+        event.arguments,
+        event.result,
+        event.error,
+        event.input_tokens,
+        event.output_tokens,
+        event.model,
+    )
+
+
+async def collect(agent: Any, prompt: Any, **options: Any) -> list[ExecutorStreamEvent]:
+    config = options.pop("config", everything())
+    return [e async for e in stream_agent(agent, prompt, config, **options)]
+
+
+@pytest.mark.parametrize("shape", ["reasoning_content", "responses"])
+async def test_create_agent_streams_the_events_streaming_executor_gives(shape: str) -> None:
+    CALLS.clear()
+    events = await collect(create_agent(model(shape), [lookup]), "What is the weather?")
+    assert CALLS == ["Oslo"]  # the tools really ran (the second call had bad arguments)
+    assert not [e for e in events if e.type == "error"]
+    assert events[-1].type == "done"
+    assert events[-1].tools_called == 2
+    assert {e.node_name for e in events} == {"execute_task"}
+
+    graph = create_agent(model(shape), [lookup])
+    executor = StreamingExecutor(graph, streaming_config=everything())
+    question = {"messages": [{"role": "user", "content": "What is the weather?"}]}
+    graph_events = [e async for e in executor.astream_events(question)]
+    expected = [seen(e) for e in graph_events if e.type in CORE_TYPES]
+    assert [seen(e) for e in events[:-1]] == expected
+    kinds = {e.type for e in events}
+    assert kinds == {*CORE_TYPES, "done"}
+    (failed,) = [e for e in events if e.type == "tool_end" and e.error is not None]
+    assert failed.tool_id == "c2"
+
+
+async def test_create_react_agent_streams_core_events() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # deprecated in favour of create_agent
+        from langgraph.prebuilt import create_react_agent
+
+        agent = create_react_agent(model(), [lookup])
+    events = await collect(agent, {"messages": [("user", "weather?")]})
+    assert [e.type for e in events if e.type in ("tool_start", "tool_end", "done")] == [
+        "tool_start",
+        "tool_start",
+        "tool_end",
+        "tool_end",
+        "done",
+    ]
+    text = "".join(str(e.content) for e in events if e.type == "token")
+    assert text == "Let me check both.Oslo is sunny."
+
+
+async def test_a_bare_chat_model_is_a_runnable_agent() -> None:
+    chat = ProviderLikeChatModel.repeat([answer("Hello there.", reasoning="greet")])
+    events = await collect(chat, "hi")
+    assert [(e.type, e.content) for e in events if e.type in ("reasoning", "token")] == [
+        ("reasoning", "greet"),
+        ("token", "Hello"),
+        ("token", " "),
+        ("token", "there."),
+    ]
+    usage = [e for e in events if e.type == "usage"]
+    assert [(u.input_tokens, u.output_tokens, u.model) for u in usage] == [
+        (42, 2, "fake-provider-1")
+    ]
+    assert events[-1].type == "done"
+    assert events[-1].tools_called == 0
+
+
+async def test_the_config_filters_runnable_events_as_it_filters_agent_events() -> None:
+    agent = create_agent(model(), [lookup])
+    standard = await collect(agent, "weather?", config=ExecutorStreamConfig())
+    # Defaults: no tokens (stream_tokens=False), no usage below `detailed`, no results at
+    # `standard`; reasoning, tool events and done stay.
+    assert {e.type for e in standard} == {"reasoning", "tool_start", "tool_end", "done"}
+    assert all(e.result is None for e in standard)
+    tokens_only = await collect(agent, "weather?", config=ExecutorStreamConfig.tokens_only())
+    assert {e.type for e in tokens_only} == {"token"}
+
+
+async def test_a_graph_that_raises_ends_with_one_error_event() -> None:
+    chat = ProviderLikeChatModel.repeat([answer("", call("broken", {"city": "Nice"}, "c1"))])
+    events = await collect(create_agent(chat, [broken]), "weather?")
+    assert [e.type for e in events] == ["tool_start", "usage", "error"]
+    error = events[-1]
+    assert "backend down for Nice" in str(error.error)
+    assert error.data is not None
+    assert error.data["error_type"] == "RuntimeError"
+
+
+async def test_a_human_reject_resumed_through_stream_agent_is_a_failed_tool_call() -> None:
+    chat = ProviderLikeChatModel.repeat(
+        [answer("", call("lookup", {"city": "Oslo"}, "c1")), answer("As you wish.")]
+    )
+    agent = create_agent(
+        chat,
+        [lookup],
+        middleware=[HumanInTheLoopMiddleware(interrupt_on={"lookup": True})],
+        checkpointer=InMemorySaver(),
+    )
+    run_config = {"configurable": {"thread_id": "t1"}}
+    first = await collect(agent, "weather?", run_config=run_config)
+    assert [e.type for e in first if e.type.startswith("tool")] == ["tool_start"]
+    decision: Command[Any] = Command(resume={"decisions": [{"type": "reject", "message": "no"}]})
+    second = await collect(agent, decision, run_config=run_config)
+    (end,) = [e for e in second if e.type == "tool_end"]
+    assert end.tool_id == "c1"
+    assert end.error is not None
+    assert "User rejected" in end.error
+    assert second[-1].type == "done"
+
+
+def test_the_translator_is_usable_alone_on_v2_events() -> None:
+    translator = LangChainEventTranslator("agent")
+    chunk = AIMessageChunk(
+        content="",
+        id="m1",
+        tool_call_chunks=[
+            tool_call_chunk(name="lookup", args='{"city": "Oslo"}', id="c1", index=0)
+        ],
+        chunk_position="last",
+    )
+    answer_ = ToolMessage("sunny", tool_call_id="c1", name="lookup")
+    stream = [
+        {"event": "on_chat_model_start", "run_id": "r1", "data": {}},
+        {"event": "on_chat_model_stream", "run_id": "r1", "data": {"chunk": chunk}},
+        {"event": "on_chat_model_end", "run_id": "r1", "data": {"output": chunk}},
+        {"event": "on_tool_end", "run_id": "r2", "data": {"output": answer_}},
+        {"event": "on_tool_end", "run_id": "r2", "data": {"output": answer_}},
+    ]
+    events = [e for item in stream for e in translator.translate(item)] + translator.finish()
+    assert [(e.type, e.tool_id, e.result) for e in events] == [
+        ("tool_start", "c1", None),
+        ("tool_end", "c1", "sunny"),
+        ("done", None, None),
+    ]
+    assert events[-1].tools_called == 1
+    assert events[0].arguments == {"city": "Oslo"}
