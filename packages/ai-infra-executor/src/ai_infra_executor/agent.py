@@ -21,7 +21,7 @@ from __future__ import annotations
 import contextlib
 import inspect
 import sys
-from collections.abc import AsyncGenerator, Mapping
+from collections.abc import AsyncGenerator, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Final
 
 from ai_infra_executor.builders import error_text
@@ -111,6 +111,14 @@ def _start(
         config = dict(run_config) if run_config is not None else None
         return agent.astream_events(_runnable_input(agent, prompt), config, version="v2")
     return agent.astream(prompt, visibility=visibility)
+
+
+def _forwarded(
+    cfg: ExecutorStreamConfig, events: Iterable[ExecutorStreamEvent]
+) -> list[ExecutorStreamEvent]:
+    """*events* as *cfg* forwards them (see ``ExecutorStreamConfig.forwarded_llm_event``)."""
+    shown = (cfg.forwarded_llm_event(event) for event in events)
+    return [event for event in shown if event is not None]
 
 
 async def _close(iterator: Any) -> None:
@@ -203,14 +211,15 @@ async def stream_agent(
                 raw = await anext(iterator)
             except StopAsyncIteration:
                 if translator is not None:
-                    for event in translator.finish():
-                        shown = cfg.forwarded_llm_event(event)
-                        if shown is not None:
-                            yield shown
+                    for shown in _forwarded(cfg, translator.finish()):
+                        yield shown
                 elif not received:
                     yield _error_event(_EMPTY, node_name)
                 return
             except Exception as exc:
+                if translator is not None:
+                    for shown in _forwarded(cfg, translator.close_failed_tools()):
+                        yield shown
                 yield _error_event(f"Agent stream failed: {error_text(exc)}", node_name, exc)
                 return
             try:
@@ -222,9 +231,7 @@ async def stream_agent(
                 yield _skipped_event(raw, exc, node_name)
                 continue
             received += 1
-            for event in events:
-                shown = cfg.forwarded_llm_event(event)
-                if shown is not None:
-                    yield shown
+            for shown in _forwarded(cfg, events):
+                yield shown
     finally:
         await _close(iterator)

@@ -13,6 +13,10 @@ the same messages:
 * ``on_chat_model_end``: the whole message, of a model that did not stream;
 * ``on_tool_end``: the tool's ``ToolMessage`` (or those of the ``Command`` it
   returned);
+* ``on_tool_error``: a ``tool_end`` carrying the error, held back: it is
+  dropped when the tool's error becomes a ``ToolMessage`` after all (LangChain's
+  tool error handling), and given by :meth:`LangChainEventTranslator.close_failed_tools`
+  when the run raises, so that a tool that raised is closed before the run's error;
 * ``on_chain_start`` / ``on_chain_end`` of a graph node: the ``ToolMessage``
   objects the node wrote itself (a human's reject in LangChain's
   ``HumanInTheLoopMiddleware``), once each, never one the node was given.
@@ -28,6 +32,7 @@ from typing import Any
 
 from langchain_core.messages import BaseMessage, ToolMessage
 
+from ai_infra_executor.builders import error_text
 from ai_infra_executor.chat_messages import MessageTranslator
 from ai_infra_executor.events import ExecutorStreamEvent
 
@@ -64,6 +69,7 @@ class LangChainEventTranslator:
         self._streamed_runs: set[str] = set()
         self._ended_tools: set[str] = set()
         self._node_inputs: dict[str, set[str]] = {}
+        self._failed_tools: dict[str, ExecutorStreamEvent] = {}
 
     def translate(self, event: Mapping[str, Any]) -> list[ExecutorStreamEvent]:
         """The core events one v2 event gives (none for most).
@@ -87,14 +93,27 @@ class LangChainEventTranslator:
             return self.chat.message(data.get("output"), self.node_name, ())
         if kind == "on_tool_end":
             return self._tool_ends(_messages_in(data.get("output")))
+        if kind == "on_tool_error":
+            return self._tool_failed(event, data)
         if kind in ("on_chain_start", "on_chain_end") and self._is_node(event):
             return self._node_messages(kind, run_id, data)
         return []
 
+    def close_failed_tools(self) -> list[ExecutorStreamEvent]:
+        """``tool_end`` events (with ``error``) for the tools that raised and whose
+        error no ``ToolMessage`` answered: given before the error of a run that
+        raised, and by :meth:`finish`."""
+        events = list(self._failed_tools.values())
+        self._failed_tools.clear()
+        self._ended_tools.update(str(e.tool_id) for e in events)
+        self.tools_called += len(events)
+        return events
+
     def finish(self) -> list[ExecutorStreamEvent]:
         """The events still held back when the run ended, then ``done`` (with the
         number of tool calls that ended)."""
-        events = self.chat.flush_tool_calls()
+        events = self.close_failed_tools()
+        events += self.chat.flush_tool_calls()
         events += self.chat.flush_usage()
         events.append(
             ExecutorStreamEvent("done", tools_called=self.tools_called, node_name=self.node_name)
@@ -124,12 +143,33 @@ class LangChainEventTranslator:
         ]
         return self._tool_ends(written)
 
+    def _tool_failed(
+        self, event: Mapping[str, Any], data: Mapping[str, Any]
+    ) -> list[ExecutorStreamEvent]:
+        call_id = data.get("tool_call_id")
+        if not isinstance(call_id, str):
+            return []  # a tool run outside a tool call: there is no tool_start to close
+        error = data.get("error")
+        text = error_text(error) if isinstance(error, (BaseException, str)) else "Tool raised"
+        name = event.get("name")
+        failed = ToolMessage(
+            text, tool_call_id=call_id, name=name if isinstance(name, str) else None, status="error"
+        )
+        events = []
+        for made in self.chat.message(failed, self.node_name, ()):
+            if made.type == "tool_end":
+                self._failed_tools[call_id] = made  # timed now, given only if nothing answers
+            else:
+                events.append(made)
+        return events
+
     def _tool_ends(self, messages: Iterable[BaseMessage]) -> list[ExecutorStreamEvent]:
         events: list[ExecutorStreamEvent] = []
         for message in messages:
             if not isinstance(message, ToolMessage) or message.tool_call_id in self._ended_tools:
                 continue
             self._ended_tools.add(message.tool_call_id)
+            self._failed_tools.pop(message.tool_call_id, None)
             self.tools_called += 1
             events += self.chat.message(message, self.node_name, ())
         return events
