@@ -184,6 +184,11 @@ async def test_a_human_reject_resumed_through_stream_agent_is_a_failed_tool_call
     run_config = {"configurable": {"thread_id": "t1"}}
     first = await collect(agent, "weather?", run_config=run_config)
     assert [e.type for e in first if e.type.startswith("tool")] == ["tool_start"]
+    paused = first[-1]
+    assert paused.type == "interrupt"  # not "done": the run waits for the human
+    assert paused.data is not None
+    assert paused.data["value"]["action_requests"][0]["name"] == "lookup"
+    assert paused.data["interrupt_id"]
     decision: Command[Any] = Command(resume={"decisions": [{"type": "reject", "message": "no"}]})
     second = await collect(agent, decision, run_config=run_config)
     (end,) = [e for e in second if e.type == "tool_end"]
@@ -191,6 +196,25 @@ async def test_a_human_reject_resumed_through_stream_agent_is_a_failed_tool_call
     assert end.error is not None
     assert "User rejected" in end.error
     assert second[-1].type == "done"
+
+
+async def test_a_static_breakpoint_pauses_and_none_continues_the_run() -> None:
+    CALLS.clear()
+    chat = ProviderLikeChatModel.repeat(
+        [answer("", call("lookup", {"city": "Oslo"}, "c1")), answer("Sunny.")]
+    )
+    agent = create_agent(chat, [lookup], checkpointer=InMemorySaver(), interrupt_before=["tools"])
+    run_config = {"configurable": {"thread_id": "t2"}}
+    first = await collect(agent, "weather?", run_config=run_config)
+    assert [e.type for e in first if e.type != "usage"] == ["tool_start", "interrupt"]
+    assert CALLS == []
+    second = await collect(agent, None, run_config=run_config)
+    assert CALLS == ["Oslo"]
+    assert [e.type for e in second if e.type not in ("usage", "token")] == ["tool_end", "done"]
+    (end,) = [e for e in second if e.type == "tool_end"]
+    assert end.tool_id == "c1"
+    # None stays an empty prompt for an agent that is not a Runnable.
+    assert [e.type async for e in stream_agent(object(), None)] == ["error"]
 
 
 def test_the_translator_is_usable_alone_on_v2_events() -> None:

@@ -69,13 +69,14 @@ def _is_empty(prompt: Any) -> bool:
     return False
 
 
-def _problem(agent: Any, prompt: Any) -> str | None:
-    """Why *agent* cannot be asked *prompt*, or ``None``."""
+def _problem(agent: Any, prompt: Any, runnable: bool) -> str | None:
+    """Why *agent* cannot be asked *prompt*, or ``None``. A *runnable* agent may
+    be given ``None``: LangGraph's "continue the paused run"."""
     if agent is None:
         return "No agent to stream: stream_agent needs an object with an astream() method"
     if not callable(getattr(agent, "astream", None)):
         return f"Cannot stream {type(agent).__name__!r}: it has no astream() method"
-    if _is_empty(prompt):
+    if _is_empty(prompt) and not (runnable and prompt is None):
         return "Empty prompt: there is nothing to ask the agent"
     return None
 
@@ -147,7 +148,9 @@ async def stream_agent(
             a chat model, a chain), run with ``astream_events(version="v2")``.
         prompt: what to ask (a string, or whatever the agent's ``astream`` takes).
             A string given to a LangGraph graph becomes its input
-            ``{"messages": [{"role": "user", "content": prompt}]}``.
+            ``{"messages": [{"role": "user", "content": prompt}]}``; ``None``
+            continues a graph's paused run (with *run_config* naming its thread),
+            and so does ``Command(resume=...)``.
         config: what to forward (``None``: the defaults). ``token_visibility`` is
             passed to the agent as ``visibility`` and applied again here, so an
             agent that ignores it is filtered all the same; ``stream_tokens``
@@ -164,7 +167,11 @@ async def stream_agent(
         ``tool_start``, ``tool_end`` (with ``error`` set for a failed call) and
         ``usage`` events as its models and tools run, the same events the
         executor's graph streaming gives for them, and a ``done`` event (with
-        ``tools_called``) when its run ends. Faults never raise to the caller;
+        ``tools_called``) when its run ends; a run that paused (``interrupt()``,
+        a static breakpoint, ``HumanInTheLoopMiddleware``) ends with one
+        ``interrupt`` event per pending interrupt instead (``data["value"]`` and
+        ``data["interrupt_id"]``). A tool that raised gets its ``tool_end``
+        (with ``error``) before the ``error`` event. Faults never raise to the caller;
         each gives one ``error`` event (tagged with *node_name*):
 
         * no agent, an agent without ``astream`` or an empty prompt: a single
@@ -186,13 +193,14 @@ async def stream_agent(
         agent's stream is closed.
     """
     cfg = config if config is not None else ExecutorStreamConfig()
-    problem = _problem(agent, prompt)
+    runnable = _is_runnable(agent)
+    problem = _problem(agent, prompt, runnable)
     if problem is not None:
         yield _error_event(problem, node_name)
         return
     visibility = cfg.token_visibility
     translator = None
-    if _is_runnable(agent):
+    if runnable:
         from ai_infra_executor.langchain_events import LangChainEventTranslator
 
         translator = LangChainEventTranslator(node_name)

@@ -21,8 +21,13 @@ the same messages:
   objects the node wrote itself (a human's reject in LangChain's
   ``HumanInTheLoopMiddleware``), once each, never one the node was given.
 
+* ``on_chain_stream`` of the root run whose chunk holds ``__interrupt__``: the
+  run paused (``interrupt()``, a static breakpoint, ``HumanInTheLoopMiddleware``).
+
 Every other event gives nothing. :meth:`LangChainEventTranslator.finish` gives
-what is still held back when the run ends, and the ``done`` event.
+what is still held back when the run ends, then ``done``, or, for a run that
+paused, one ``interrupt`` event per pending interrupt (its ``data`` holds the
+interrupt's ``value`` and ``interrupt_id``) instead of ``done``.
 """
 
 from __future__ import annotations
@@ -32,9 +37,10 @@ from typing import Any
 
 from langchain_core.messages import BaseMessage, ToolMessage
 
-from ai_infra_executor.builders import error_text
+from ai_infra_executor.builders import create_interrupt_event, error_text
 from ai_infra_executor.chat_messages import MessageTranslator
 from ai_infra_executor.events import ExecutorStreamEvent
+from ai_infra_executor.graph_values import get_field
 
 __all__ = ["LangChainEventTranslator"]
 
@@ -70,6 +76,7 @@ class LangChainEventTranslator:
         self._ended_tools: set[str] = set()
         self._node_inputs: dict[str, set[str]] = {}
         self._failed_tools: dict[str, ExecutorStreamEvent] = {}
+        self.interrupts: list[Any] | None = None
 
     def translate(self, event: Mapping[str, Any]) -> list[ExecutorStreamEvent]:
         """The core events one v2 event gives (none for most).
@@ -97,6 +104,10 @@ class LangChainEventTranslator:
             return self._tool_failed(event, data)
         if kind in ("on_chain_start", "on_chain_end") and self._is_node(event):
             return self._node_messages(kind, run_id, data)
+        if kind == "on_chain_stream" and not event.get("parent_ids"):
+            chunk = data.get("chunk")
+            if isinstance(chunk, Mapping) and "__interrupt__" in chunk:
+                self.interrupts = [*(self.interrupts or ()), *(chunk["__interrupt__"] or ())]
         return []
 
     def close_failed_tools(self) -> list[ExecutorStreamEvent]:
@@ -115,9 +126,26 @@ class LangChainEventTranslator:
         events = self.close_failed_tools()
         events += self.chat.flush_tool_calls()
         events += self.chat.flush_usage()
-        events.append(
-            ExecutorStreamEvent("done", tools_called=self.tools_called, node_name=self.node_name)
-        )
+        if self.interrupts is not None:
+            events += self._paused(self.interrupts)
+        else:
+            done = ExecutorStreamEvent(
+                "done", tools_called=self.tools_called, node_name=self.node_name
+            )
+            events.append(done)
+        return events
+
+    def _paused(self, interrupts: list[Any]) -> list[ExecutorStreamEvent]:
+        """One ``interrupt`` event per pending interrupt (one with no value for a
+        static breakpoint, which has none)."""
+        events = []
+        for item in interrupts or [None]:
+            event = create_interrupt_event(self.node_name)
+            event.data = {"value": get_field(item, "value")}
+            interrupt_id = get_field(item, "id")
+            if interrupt_id is not None:
+                event.data["interrupt_id"] = str(interrupt_id)
+            events.append(event)
         return events
 
     @staticmethod
