@@ -217,6 +217,59 @@ async def test_a_static_breakpoint_pauses_and_none_continues_the_run() -> None:
     assert [e.type async for e in stream_agent(object(), None)] == ["error"]
 
 
+def paired(events: list[ExecutorStreamEvent]) -> list[str]:
+    """The tool call ids, checking every tool_start is ended once, after it, and
+    every tool_end has a tool_start."""
+    starts = [e.tool_id for e in events if e.type == "tool_start"]
+    ends = [e.tool_id for e in events if e.type == "tool_end"]
+    assert sorted(map(str, starts)) == sorted(map(str, ends))
+    assert len(set(starts)) == len(starts)
+    for call_id in starts:
+        kinds = [e.type for e in events if e.tool_id == call_id]
+        assert kinds == ["tool_start", "tool_end"], call_id
+    return [str(s) for s in starts]
+
+
+async def test_supervisor_handoffs_start_and_end() -> None:
+    from langgraph_supervisor import create_supervisor
+
+    worker_model = ProviderLikeChatModel.repeat(
+        [answer("", call("lookup", {"city": "Oslo"}, "w1")), answer("It is sunny.")]
+    )
+    worker = create_agent(worker_model, [lookup], name="weather")
+    boss_model = ProviderLikeChatModel.repeat(
+        [answer("Asking.", call("transfer_to_weather", {}, "h1")), answer("Sunny.")]
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # it calls the deprecated create_react_agent
+        supervisor = create_supervisor([worker], model=boss_model).compile()
+    events = await collect(supervisor, "weather?")
+    ids = paired(events)
+    assert ids[:2] == ["h1", "w1"]
+    assert len(ids) == 3  # the supervisor's own "transfer back" call, made by a node
+    assert events[-1].type == "done"
+    assert events[-1].tools_called == 3
+
+
+async def test_swarm_handoffs_start_and_end() -> None:
+    from langgraph_swarm import create_handoff_tool, create_swarm
+
+    alice_model = ProviderLikeChatModel.repeat(
+        [answer("Bob knows.", call("transfer_to_bob", {}, "h1"))]
+    )
+    bob_model = ProviderLikeChatModel.repeat(
+        [answer("", call("lookup", {"city": "Oslo"}, "b1")), answer("Sunny.")]
+    )
+    alice = create_agent(alice_model, [create_handoff_tool(agent_name="bob")], name="alice")
+    bob = create_agent(bob_model, [lookup], name="bob")
+    swarm = create_swarm([alice, bob], default_active_agent="alice").compile()
+    events = await collect(swarm, "weather?")
+    assert paired(events) == ["h1", "b1"]
+    text = "".join(str(e.content) for e in events if e.type == "token")
+    assert text == "Bob knows.Sunny."
+    assert events[-1].type == "done"
+
+
 def test_the_translator_is_usable_alone_on_v2_events() -> None:
     translator = LangChainEventTranslator("agent")
     chunk = AIMessageChunk(

@@ -17,9 +17,11 @@ the same messages:
   dropped when the tool's error becomes a ``ToolMessage`` after all (LangChain's
   tool error handling), and given by :meth:`LangChainEventTranslator.close_failed_tools`
   when the run raises, so that a tool that raised is closed before the run's error;
-* ``on_chain_start`` / ``on_chain_end`` of a graph node: the ``ToolMessage``
-  objects the node wrote itself (a human's reject in LangChain's
-  ``HumanInTheLoopMiddleware``), once each, never one the node was given.
+* ``on_chain_start`` / ``on_chain_end`` of a graph node: the messages the node
+  wrote itself rather than a chat model (a human's reject in LangChain's
+  ``HumanInTheLoopMiddleware``, the handoff messages of ``langgraph-supervisor``),
+  once each, never one the node was given, as LangGraph's ``messages`` stream
+  mode hands them over.
 
 * ``on_chain_stream`` of the root run whose chunk holds ``__interrupt__``: the
   run paused (``interrupt()``, a static breakpoint, ``HumanInTheLoopMiddleware``).
@@ -35,7 +37,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from langchain_core.messages import BaseMessage, ToolMessage
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, ToolMessage
 
 from ai_infra_executor.builders import create_interrupt_event, error_text
 from ai_infra_executor.chat_messages import MessageTranslator
@@ -73,6 +75,7 @@ class LangChainEventTranslator:
         self.chat = MessageTranslator()
         self.tools_called = 0
         self._streamed_runs: set[str] = set()
+        self._model_messages: set[str] = set()
         self._ended_tools: set[str] = set()
         self._node_inputs: dict[str, set[str]] = {}
         self._failed_tools: dict[str, ExecutorStreamEvent] = {}
@@ -92,12 +95,13 @@ class LangChainEventTranslator:
         run_id = str(event.get("run_id"))
         if kind == "on_chat_model_stream":
             self._streamed_runs.add(run_id)
-            return self.chat.message(data.get("chunk"), self.node_name, ())
+            return self._from_model(data.get("chunk"))
         if kind == "on_chat_model_end":
             if run_id in self._streamed_runs:
                 self._streamed_runs.discard(run_id)
+                self._note_model_message(data.get("output"))
                 return []
-            return self.chat.message(data.get("output"), self.node_name, ())
+            return self._from_model(data.get("output"))
         if kind == "on_tool_end":
             return self._tool_ends(_messages_in(data.get("output")))
         if kind == "on_tool_error":
@@ -156,6 +160,15 @@ class LangChainEventTranslator:
         node = metadata.get("langgraph_node")
         return node is not None and node == event.get("name")
 
+    def _note_model_message(self, message: Any) -> None:
+        message_id = getattr(message, "id", None)
+        if message_id is not None:
+            self._model_messages.add(str(message_id))
+
+    def _from_model(self, message: Any) -> list[ExecutorStreamEvent]:
+        self._note_model_message(message)
+        return self.chat.message(message, self.node_name, ())
+
     def _node_messages(
         self, kind: str, run_id: str, data: Mapping[str, Any]
     ) -> list[ExecutorStreamEvent]:
@@ -164,12 +177,21 @@ class LangChainEventTranslator:
             self._node_inputs[run_id] = given
             return []
         given = self._node_inputs.pop(run_id, set())
-        written = [
-            m
-            for m in _messages_in(data.get("output"))
-            if isinstance(m, ToolMessage) and (m.id is None or str(m.id) not in given)
-        ]
-        return self._tool_ends(written)
+        events: list[ExecutorStreamEvent] = []
+        for message in _messages_in(data.get("output")):
+            if message.id is not None and str(message.id) in given:
+                continue
+            if isinstance(message, ToolMessage):
+                events += self._tool_ends([message])
+            elif self._not_from_a_model(message):
+                events += self._from_model(message)
+        return events
+
+    def _not_from_a_model(self, message: BaseMessage) -> bool:
+        """True for a whole AI message no chat model of this run gave (a node made it)."""
+        if not isinstance(message, AIMessage) or isinstance(message, AIMessageChunk):
+            return False
+        return message.id is None or str(message.id) not in self._model_messages
 
     def _tool_failed(
         self, event: Mapping[str, Any], data: Mapping[str, Any]
