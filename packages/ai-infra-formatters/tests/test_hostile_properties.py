@@ -120,7 +120,9 @@ def check_console(event: Any, etype: str, *, expect_text: bool = True) -> dict[s
         assert_terminal_safe(out, allow_newline=not one_line)
         if etype != "token":
             assert "\t" not in out
-        if layout == "minimal" and etype not in MINIMAL_LAYOUT_TYPES:
+        if layout == "minimal" and etype == "tool_end" and outputs["plain"].startswith("✗ "):
+            assert out == outputs["plain"]  # a failed tool call: shown, as in the plain layout
+        elif layout == "minimal" and etype not in MINIMAL_LAYOUT_TYPES:
             assert out == ""  # the minimal layout documents these as not shown
         elif expect_text and etype != "token":
             assert out.strip()

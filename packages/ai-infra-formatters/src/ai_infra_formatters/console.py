@@ -26,12 +26,12 @@ from ai_infra_formatters.events import event_view
 from ai_infra_formatters.formats import OutputFormat
 from ai_infra_formatters.json_format import JsonFormatter
 from ai_infra_formatters.layouts import (
-    MINIMAL_EVENT_TYPES,
     Part,
     Rendering,
     TextOptions,
     node_label,
     render_event,
+    shown_in_minimal,
 )
 from ai_infra_formatters.text_safety import (
     DEFAULT_MAX_LENGTH,
@@ -193,7 +193,7 @@ class ConsoleFormatter:
                 before, after = self._token_codes
                 text = safe_text(content)
                 return f"{before}{text}{after}" if before and text else text
-        elif layout is _MINIMAL and etype not in MINIMAL_EVENT_TYPES:
+        elif layout is _MINIMAL and not shown_in_minimal(etype, fields):
             return ""
         elif layout is _JSON:
             return self.format_json(event)

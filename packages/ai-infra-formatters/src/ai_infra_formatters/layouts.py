@@ -8,8 +8,11 @@ Three layouts read the same :class:`Rendering`:
 * ``plain`` prints the headline: symbol, node, message, tool, timing; tokens bare;
 * ``rich`` adds the detail rows (tool arguments and results, todo items, state)
   and shows errors in a panel;
-* ``minimal`` prints only task start/complete/failed, interrupts, errors and the
-  final summary.
+* ``minimal`` prints only task start/complete/failed, interrupts, errors (failed
+  tool calls included) and the final summary.
+
+A ``tool_end`` whose ``error`` is set is a failed tool call: every layout shows
+it with the error symbol, in the error style, followed by the error text.
 """
 
 from __future__ import annotations
@@ -28,8 +31,10 @@ __all__ = [
     "Rendering",
     "TextOptions",
     "format_duration",
+    "is_failed_tool",
     "node_label",
     "render_event",
+    "shown_in_minimal",
     "task_title",
 ]
 
@@ -98,9 +103,36 @@ MINIMAL_EVENT_TYPES: Final[frozenset[str]] = frozenset(
     }
 )
 
+#: The style of a failed tool call (a ``tool_end`` with an ``error``); its glyph
+#: is the one of ``error``.
+_FAILED_TOOL_STYLE: Final = "ai_infra.error"
+
 _PANEL_TYPES: Final = frozenset({"error", "node_error", "task_failed"})
 _TOOL_TYPES: Final = frozenset({"tool_start", "tool_end"})
 _STYLE_NAMES: Final[Mapping[str, str]] = {etype: f"ai_infra.{etype}" for etype in SYMBOLS}
+
+
+def is_failed_tool(etype: str, f: Mapping[str, Any]) -> bool:
+    """True when an event of type *etype* with fields *f* is a failed tool call:
+    a ``tool_end`` whose ``error`` is set (``None`` and ``""`` are not set).
+
+    Never raises: fields that cannot be read make it ``False``.
+    """
+    if etype != "tool_end":
+        return False
+    try:
+        error = f.get("error")
+    except Exception:
+        return False
+    if error is None:
+        return False
+    return not (isinstance(error, str) and str.__len__(error) == 0)
+
+
+def shown_in_minimal(etype: str, f: Mapping[str, Any]) -> bool:
+    """True when the ``minimal`` layout prints an event of type *etype* with fields
+    *f*: a type of :data:`MINIMAL_EVENT_TYPES`, or a failed tool call."""
+    return etype in MINIMAL_EVENT_TYPES or is_failed_tool(etype, f)
 
 
 def format_duration(ms: Any) -> str | None:
@@ -359,6 +391,35 @@ def render_event(etype: str, f: Mapping[str, Any], opts: TextOptions, *, detail:
         return Rendering(headline, [], None)
 
 
+def _body(etype: str, f: Mapping[str, Any], style: str, opts: TextOptions) -> list[Part]:
+    """The headline parts after the node: the event's text and, for a non-tool
+    event naming a tool, the tool."""
+    body_fn = _BODIES.get(etype)
+    body = body_fn(f) if body_fn is not None else None
+    if body is None:
+        body = _generic_body(etype, f)
+    if etype in _TOOL_TYPES and body == f.get("tool"):
+        return [(_text(body, opts), "ai_infra.tool")]
+    text = _text(body, opts)
+    if etype == "node_error" and f.get("error") is not None and f.get("message"):
+        text = _with_error(text, _text(f["error"], opts))
+    parts: list[Part] = [(text, style)]
+    tool = f.get("tool")
+    if tool is not None and etype not in _TOOL_TYPES:
+        parts.append((f"({_text(tool, opts)})", "ai_infra.tool"))
+    return parts
+
+
+def _failed_tool_body(f: Mapping[str, Any], opts: TextOptions) -> list[Part]:
+    """The headline parts after the node of a failed tool call: the tool, then
+    ``failed:`` and the error text (one line), in the error style."""
+    error = _text(f["error"], opts)
+    tool = f.get("tool")
+    if tool is None or tool == "":
+        return [(f"Tool failed: {error}", _FAILED_TOOL_STYLE)]
+    return [(_text(tool, opts), "ai_infra.tool"), (f"failed: {error}", _FAILED_TOOL_STYLE)]
+
+
 def _render_event(
     etype: str, f: Mapping[str, Any], opts: TextOptions, *, detail: bool
 ) -> Rendering:
@@ -370,25 +431,17 @@ def _render_event(
 
     symbol = SYMBOLS.get(etype)
     style = _STYLE_NAMES[etype] if symbol is not None else "ai_infra.unknown"
+    failed = is_failed_tool(etype, f)
+    if failed:
+        symbol, style = SYMBOLS["error"], _FAILED_TOOL_STYLE
     headline: list[Part] = [(symbol or UNKNOWN_SYMBOL, style)]
     node = node_label(f)
     if node is not None:
         headline.append((f"[{_text(node, opts)}]", "ai_infra.node"))
-
-    body_fn = _BODIES.get(etype)
-    body = body_fn(f) if body_fn is not None else None
-    if body is None:
-        body = _generic_body(etype, f)
-    if etype in _TOOL_TYPES and body == f.get("tool"):
-        headline.append((_text(body, opts), "ai_infra.tool"))
+    if failed:
+        headline += _failed_tool_body(f, opts)
     else:
-        text = _text(body, opts)
-        if etype == "node_error" and f.get("error") is not None and f.get("message"):
-            text = _with_error(text, _text(f["error"], opts))
-        headline.append((text, style))
-        tool = f.get("tool")
-        if tool is not None and etype not in _TOOL_TYPES:
-            headline.append((f"({_text(tool, opts)})", "ai_infra.tool"))
+        headline += _body(etype, f, style, opts)
 
     if opts.show_timing:
         took = f.get("duration_ms")
