@@ -74,8 +74,8 @@ ALL_TYPES = CORE_TYPES + EXECUTOR_TYPES
 #: The types the minimal layout prints (the issue: task start/complete/failed, errors,
 #: interrupts and the final summary).
 MINIMAL_LAYOUT_TYPES = frozenset(
-    {"task_start", "task_complete", "task_failed", "error", "node_error", "interrupt"}
-    | {"run_end", "done"}
+    {"task_start", "task_complete", "task_failed", "task_skipped", "error", "node_error"}
+    | {"interrupt", "run_end", "done"}
 )
 
 _TASK = {"id": "1.1", "title": "Write the parser", "status": "pending"}

@@ -158,7 +158,7 @@ def test_theme_colours_the_error_panel_border() -> None:
     formatter = ConsoleFormatter(
         "rich", console=make_console(), theme={"ai_infra.error": "bold magenta"}
     )
-    out = formatter.format(ERROR)
+    out = formatter.format({**ERROR, "error": "rate limited\nretry in 30s"})
     panel_lines = out.split("\n")[1:]
     assert panel_lines
     assert all(line.startswith("\x1b[1;35m") for line in panel_lines)
@@ -214,7 +214,7 @@ def test_rich_layout_error_panel(etype: str) -> None:
 
 
 def test_rich_panel_follows_console_width() -> None:
-    event = {"type": "error", "error": "word " * 40}
+    event = {"type": "error", "error": "word " * 40 + "\nsecond line"}
     narrow = ConsoleFormatter("rich", colors_enabled=False, console=make_console(width=30))
     panel = narrow.format(event).split("\n")[1:]
     assert len(panel) > 3
@@ -249,7 +249,7 @@ def test_minimal_layout_shows_only_the_milestones() -> None:
 def test_minimal_layout_has_no_details_or_panel() -> None:
     formatter = MinimalFormatter(colors_enabled=False, console=make_console())
     out = formatter.format({"type": "task_failed", "task": {"title": "T"}, "error": "a\nb"})
-    assert out == "✗ Failed task: T"
+    assert out == "✗ Failed task: T: a\u21b5b"  # the error on its one line
 
 
 # -- the seed's methods, the thin classes, the protocol ------------------------------

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from enum import Enum
-from typing import Any, Final, NamedTuple
+from typing import Any, Final, NamedTuple, TypeGuard
 
 from ai_infra_formatters.json_format import dumps_event
 from ai_infra_formatters.text_safety import safe_cut, safe_line, safe_text
@@ -95,6 +95,7 @@ MINIMAL_EVENT_TYPES: Final[frozenset[str]] = frozenset(
         "task_start",
         "task_complete",
         "task_failed",
+        "task_skipped",
         "error",
         "node_error",
         "interrupt",
@@ -107,6 +108,8 @@ MINIMAL_EVENT_TYPES: Final[frozenset[str]] = frozenset(
 #: is the one of ``error``.
 _FAILED_TOOL_STYLE: Final = "ai_infra.error"
 
+#: The types whose ``error`` text is shown with the event: on its line (joined to the
+#: message), or, in the rich layout, in a panel when it spans several lines.
 _PANEL_TYPES: Final = frozenset({"error", "node_error", "task_failed"})
 _TOOL_TYPES: Final = frozenset({"tool_start", "tool_end"})
 _STYLE_NAMES: Final[Mapping[str, str]] = {etype: f"ai_infra.{etype}" for etype in SYMBOLS}
@@ -308,6 +311,42 @@ def _with_error(message: str, error: str) -> str:
     return f"{message}: {error}"
 
 
+def _without_error(message: str, error: str) -> str:
+    """*message* without the ``" - error"`` a builder may have ended it with."""
+    for said in (error, error.partition(": ")[2]):
+        if said and message.endswith(f" - {said}"):
+            return message[: -len(said) - 3]
+    return message
+
+
+def _spans_lines(error: Any) -> TypeGuard[str]:
+    """True for an error whose text has several lines (a traceback, a test report)."""
+    return isinstance(error, str) and "\n" in error.strip()
+
+
+#: Fields every event may carry: not shown as a custom event's own fields.
+_COMMON_FIELDS: Final = frozenset(
+    {"type", "event_type", "timestamp", "node_name", "namespace", "message", "data"}
+)
+_CUSTOM_FIELDS_SHOWN: Final = 6
+
+
+def _custom_fields(shown_type: str, f: Mapping[str, Any]) -> str:
+    """An event of a type this package does not know (*shown_type*, already safe),
+    with its own fields: ``my_custom foo=1 bar=x`` (at most a few, each made safe
+    and cut short)."""
+    shown: list[str] = []
+    for key, value in f.items():
+        if key in _COMMON_FIELDS or value is None or value == "":
+            continue
+        if len(shown) == _CUSTOM_FIELDS_SHOWN:
+            shown.append("…")
+            break
+        text = dumps_event(value).decode("utf-8") if not isinstance(value, str) else value
+        shown.append(f"{safe_cut(_str(key), 40)}={safe_cut(text, 80)}")
+    return f"{shown_type} {' '.join(shown)}" if shown else shown_type
+
+
 def _generic_body(etype: str, f: Mapping[str, Any]) -> Any:
     for key in ("message", "content", "error"):
         value = f.get(key)
@@ -325,7 +364,7 @@ _DETAIL_KEYS: Final[Mapping[str, tuple[str, ...]]] = {
     "progress": ("data",),
     "interrupt": ("data",),
     "resume": ("data",),
-    "run_end": ("data",),
+    "run_end": (),
 }
 _DEFAULT_DETAIL_KEYS: Final = ("state_snapshot",)
 
@@ -391,18 +430,29 @@ def render_event(etype: str, f: Mapping[str, Any], opts: TextOptions, *, detail:
         return Rendering(headline, [], None)
 
 
-def _body(etype: str, f: Mapping[str, Any], style: str, opts: TextOptions) -> list[Part]:
-    """The headline parts after the node: the event's text and, for a non-tool
-    event naming a tool, the tool."""
+def _body(
+    etype: str, f: Mapping[str, Any], style: str, opts: TextOptions, *, detail: bool
+) -> list[Part]:
+    """The headline parts after the node: the event's text (with its error, for the
+    error types) and, for a non-tool event naming a tool, the tool."""
     body_fn = _BODIES.get(etype)
     body = body_fn(f) if body_fn is not None else None
     if body is None:
         body = _generic_body(etype, f)
     if etype in _TOOL_TYPES and body == f.get("tool"):
         return [(_text(body, opts), "ai_infra.tool")]
+    error = f.get("error") if etype in _PANEL_TYPES else None
+    if detail and body is error and _spans_lines(error):
+        body = error.strip().partition("\n")[0]  # the panel below shows the rest
     text = _text(body, opts)
-    if etype == "node_error" and f.get("error") is not None and f.get("message"):
-        text = _with_error(text, _text(f["error"], opts))
+    if error is not None and error != "" and body is not error:
+        if detail and _spans_lines(error):
+            # The rich layout's panel shows it, lines and all: not twice.
+            text = _without_error(text, _text(error, opts))
+        else:
+            text = _with_error(text, _text(error, opts))
+    elif etype not in SYMBOLS and body is etype:  # nothing to say but the type
+        text = _custom_fields(text, f)
     parts: list[Part] = [(text, style)]
     tool = f.get("tool")
     if tool is not None and etype not in _TOOL_TYPES:
@@ -441,7 +491,7 @@ def _render_event(
     if failed:
         headline += _failed_tool_body(f, opts)
     else:
-        headline += _body(etype, f, style, opts)
+        headline += _body(etype, f, style, opts, detail=detail)
 
     if opts.show_timing:
         took = f.get("duration_ms")
@@ -456,8 +506,14 @@ def _render_event(
         return Rendering(headline, [], None)
     panel = None
     if etype in _PANEL_TYPES:
+        # The whole error, when the headline does not show it all already (it spans
+        # lines, or the headline says less: "bad input" of "ValueError: bad input").
         err = f.get("error")
         if err is not None and err != "":
             text = err if isinstance(err, str) else _text(err, opts)
-            panel = safe_cut(text, opts.max_value_length, opts.truncation_marker, keep_layout=True)
+            said = " ".join(part for part, _ in headline)
+            if _spans_lines(text) or safe_line(text) not in said:
+                panel = safe_cut(
+                    text, opts.max_value_length, opts.truncation_marker, keep_layout=True
+                )
     return Rendering(headline, _details(etype, f, opts), panel)
