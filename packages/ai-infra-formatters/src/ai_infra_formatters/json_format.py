@@ -220,6 +220,11 @@ def _escape_terminal_controls(data: bytes) -> bytes:
     if data.isascii():
         return data.replace(b"\x7f", b"\\u007f") if 0x7F in data else data
     if 0xC2 in data or 0xE2 in data or 0xD8 in data or 0xF3 in data or 0x7F in data:
+        # Ordinary text has those lead bytes too (NBSP, curly quotes, dashes, "…"):
+        # str.isprintable(), C-speed, clears most such lines before the regex runs
+        # (it is False for every character escaped here).
+        if data.decode("utf-8", "replace").isprintable():
+            return data
         pattern, escape = _unsafe_pattern()
         return pattern.sub(escape, data)
     return data
@@ -373,7 +378,10 @@ class JsonFormatter:
             if text.isascii():
                 if "\x7f" not in text:
                     return text
-            elif not (0xC2 in out or 0xE2 in out or 0xD8 in out or 0xF3 in out or 0x7F in out):
+            elif (
+                not (0xC2 in out or 0xE2 in out or 0xD8 in out or 0xF3 in out or 0x7F in out)
+                or text.isprintable()  # curly quotes and dashes: nothing a terminal acts on
+            ):
                 return text
             return _escape_terminal_controls(out).decode()
         return self.format_bytes(event).decode()
