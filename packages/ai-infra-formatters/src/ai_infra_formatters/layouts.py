@@ -481,7 +481,7 @@ def _render_event(
 
     symbol = SYMBOLS.get(etype)
     style = _STYLE_NAMES[etype] if symbol is not None else "ai_infra.unknown"
-    failed = is_failed_tool(etype, f)
+    failed = etype == "tool_end" and is_failed_tool(etype, f)
     if failed:
         symbol, style = SYMBOLS["error"], _FAILED_TOOL_STYLE
     headline: list[Part] = [(symbol or UNKNOWN_SYMBOL, style)]
