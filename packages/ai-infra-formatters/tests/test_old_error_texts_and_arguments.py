@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -39,10 +40,35 @@ def test_show_timestamps_is_accepted_and_kept() -> None:
 
 
 @pytest.mark.parametrize("event", EVENTS, ids=lambda e: e["type"])
-def test_show_timestamps_changes_no_output(event: dict[str, Any]) -> None:
-    with_flag = PlainFormatter(colors_enabled=False, show_timestamps=True, console=make_console())
-    without = PlainFormatter(colors_enabled=False, console=make_console())
-    assert with_flag.format(event) == without.format(event)
+def test_show_timestamps_adds_a_time_column_to_every_line_but_tokens(
+    event: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    try:
+        stamped = {**event, "timestamp": 3 * 3600 + 4 * 60 + 5}
+        console = make_console()
+        with_flag = PlainFormatter(colors_enabled=False, show_timestamps=True, console=console)
+        without = PlainFormatter(colors_enabled=False, console=console)
+        if event["type"] == "token":
+            assert with_flag.format(stamped) == without.format(stamped)
+        else:
+            assert with_flag.format(stamped) == f"03:04:05 {without.format(stamped)}"
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()
+
+
+def test_the_time_column_reads_iso_text_and_falls_back_to_now() -> None:
+    formatter = ConsoleFormatter(
+        "plain", colors_enabled=False, show_timestamps=True, console=make_console()
+    )
+    iso = formatter.format({"type": "tool_start", "tool": "t", "timestamp": "2026-11-30T14:03:07Z"})
+    assert iso.endswith(" ⚙ t")
+    assert len(iso.split(" ")[0]) == 8  # HH:MM:SS, in local time
+    for bad in (float("nan"), 1e20, "yesterday", None, [1]):
+        line = formatter.format({"type": "tool_start", "tool": "t", "timestamp": bad})
+        assert line.split(" ", 1)[1] == "⚙ t"
 
 
 def _headline(event: dict[str, Any]) -> str:

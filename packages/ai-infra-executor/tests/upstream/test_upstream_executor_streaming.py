@@ -5,8 +5,8 @@
   ``ai_infra_executor.streaming``, its builders take the same arguments, and
   ``create_node_error_event`` writes the same message and data.
 - ``ai_infra/utils/formatters.py`` of ai-infra 1.19.0: ``PlainFormatter`` takes
-  the same arguments (``show_timestamps`` too), and ``show_timestamps`` changes
-  the output of neither.
+  the same arguments (``show_timestamps`` too). ``show_timestamps`` changes
+  nothing there; here it adds a time-of-day column in front of the same line.
 
 Each part is skipped, with the reason, unless its variable names the upstream
 file (``nox -s upstream-compat`` sets both).
@@ -156,7 +156,7 @@ EVENTS = [
 
 
 @pytest.mark.parametrize("event", EVENTS, ids=lambda e: e.type)
-def test_show_timestamps_changes_no_output_as_before(old_formatters, event):
+def test_show_timestamps_is_the_old_argument_and_adds_only_a_time_column(old_formatters, event):
     def old_text(flag: bool) -> str:
         return old_formatters.PlainFormatter(colors_enabled=False, show_timestamps=flag).format(
             event
@@ -169,4 +169,6 @@ def test_show_timestamps_changes_no_output_as_before(old_formatters, event):
         )
 
     assert old_text(True) == old_text(False)
-    assert new_text(True) == new_text(False)
+    stamped, bare = new_text(True), new_text(False)
+    assert stamped.endswith(f" {bare}")
+    assert len(stamped) == len(bare) + len("HH:MM:SS ")

@@ -29,6 +29,7 @@ from ai_infra_formatters.layouts import (
     Part,
     Rendering,
     TextOptions,
+    clock_time,
     node_label,
     render_event,
     shown_in_minimal,
@@ -117,6 +118,9 @@ class ConsoleFormatter:
         theme: a ``rich.theme.Theme`` or mapping laid over the default styles.
         max_value_length: longest single value shown before it is cut with
             *truncation_marker* (token text is never cut); ``None`` never cuts.
+        show_timestamps: start every line but tokens with the event's time of day,
+            in local time (``14:03:07``), as structlog's and lnav's consoles do. The
+            time is the event's ``timestamp`` (Unix seconds or ISO-8601), else now.
     """
 
     def __init__(
@@ -131,8 +135,10 @@ class ConsoleFormatter:
         theme: Theme | Mapping[str, str | Style] | None = None,
         max_value_length: int | None = DEFAULT_MAX_LENGTH,
         truncation_marker: str = DEFAULT_TRUNCATION_MARKER,
+        show_timestamps: bool = False,
     ) -> None:
         self.layout = OutputFormat.parse(layout)
+        self.show_timestamps = show_timestamps
         self.colors_enabled = colors_enabled
         self.show_timing = show_timing
         self.visibility = parse_visibility(visibility) if visibility is not None else None
@@ -203,7 +209,10 @@ class ConsoleFormatter:
             if not self._hidden_fields.isdisjoint(fields):
                 fields = filter_fields(dict(fields), self.visibility)
         rendering = render_event(etype, fields, self._options, detail=layout is _RICH)
-        line = self._join(rendering.headline)
+        headline = rendering.headline
+        if self.show_timestamps:
+            headline = [(clock_time(fields.get("timestamp")), "ai_infra.timestamp"), *headline]
+        line = self._join(headline)
         if layout is _RICH:
             return self._with_details(line, etype, rendering)
         return line
@@ -291,9 +300,9 @@ class PlainFormatter(ConsoleFormatter):
 
     Args:
         colors_enabled, show_timing: as for :class:`ConsoleFormatter`.
-        show_timestamps: accepted for code written for ai-infra's
-            ``PlainFormatter(colors_enabled, show_timing, show_timestamps)``; kept
-            as :attr:`show_timestamps`. As there, it changes nothing in the output.
+        show_timestamps: as for :class:`ConsoleFormatter` (a time-of-day column);
+            also ai-infra's ``PlainFormatter(colors_enabled, show_timing,
+            show_timestamps)`` argument, which there was kept but never shown.
         kwargs: any other :class:`ConsoleFormatter` keyword.
     """
 
@@ -305,9 +314,12 @@ class PlainFormatter(ConsoleFormatter):
         **kwargs: Any,
     ) -> None:
         super().__init__(
-            OutputFormat.PLAIN, colors_enabled=colors_enabled, show_timing=show_timing, **kwargs
+            OutputFormat.PLAIN,
+            colors_enabled=colors_enabled,
+            show_timing=show_timing,
+            show_timestamps=show_timestamps,
+            **kwargs,
         )
-        self.show_timestamps = show_timestamps
 
 
 class RichFormatter(ConsoleFormatter):

@@ -17,7 +17,9 @@ it with the error symbol, in the error style, followed by the error text.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping
+from datetime import datetime
 from enum import Enum
 from typing import Any, Final, NamedTuple, TypeGuard
 
@@ -30,6 +32,7 @@ __all__ = [
     "Part",
     "Rendering",
     "TextOptions",
+    "clock_time",
     "format_duration",
     "is_failed_tool",
     "node_label",
@@ -136,6 +139,22 @@ def shown_in_minimal(etype: str, f: Mapping[str, Any]) -> bool:
     """True when the ``minimal`` layout prints an event of type *etype* with fields
     *f*: a type of :data:`MINIMAL_EVENT_TYPES`, or a failed tool call."""
     return etype in MINIMAL_EVENT_TYPES or is_failed_tool(etype, f)
+
+
+def clock_time(timestamp: Any) -> str:
+    """The local time of day of an event's *timestamp* (Unix seconds, an ISO-8601
+    string or a datetime), ``14:03:07``; now, when it is missing or unreadable."""
+    seconds: float | None = None
+    try:
+        if isinstance(timestamp, (int, float)) and not isinstance(timestamp, bool):
+            seconds = float(timestamp)
+        elif isinstance(timestamp, str) and timestamp:
+            seconds = datetime.fromisoformat(timestamp.replace("Z", "+00:00")).timestamp()
+        elif isinstance(timestamp, datetime):
+            seconds = timestamp.timestamp()
+        return time.strftime("%H:%M:%S", time.localtime(seconds))
+    except (ValueError, OverflowError, OSError):
+        return time.strftime("%H:%M:%S", time.localtime())
 
 
 def format_duration(ms: Any) -> str | None:

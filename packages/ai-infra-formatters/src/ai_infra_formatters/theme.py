@@ -44,6 +44,7 @@ DEFAULT_STYLES: Final[Mapping[str, str]] = {
     "ai_infra.node": "bold cyan",
     "ai_infra.tool": "bold cyan",
     "ai_infra.timing": "dim",
+    "ai_infra.timestamp": "dim",
     "ai_infra.detail_key": "dim",
     "ai_infra.detail_value": "none",
 }
