@@ -174,3 +174,13 @@ def test_stop_then_start_resumes_the_display():
     out = console.file.getvalue()
     assert out.index("Starting executor run") < out.index("question?")
     assert "[2/2] Second" in out
+
+
+def test_reasoning_streams_into_the_pane_on_lines_of_its_own():
+    view = LiveProgressView(terminal(), RICH)
+    view.handle(create_task_start_event({"title": "T"}, 1, 1))
+    for text in ("Checking ", "the docs."):
+        view.handle(ExecutorStreamEvent("reasoning", content=text, node_name="model"))
+    for text in ("The ", "answer."):
+        view.handle(ExecutorStreamEvent("token", content=text, node_name="model"))
+    assert "  \u2234 Checking the docs.\n  The answer.\n" in rendered(view)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from typing import Any
 
+from fmt_support import make_console, strip_sgr
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -153,3 +154,64 @@ def test_no_text_is_lost_and_no_line_mixes_two_named_speakers(
         rest = iter(bare)
         own = "".join(text for who, text in script if who == node).replace("\n", "")
         assert all(char in rest for char in own)
+
+
+def reasoning(text: str, node: str | None = None) -> dict[str, Any]:
+    event = token(text, node)
+    event["type"] = "reasoning"
+    return event
+
+
+def test_reasoning_streams_inline_on_lines_of_its_own() -> None:
+    out = written(
+        reasoning("Let ", "model"),
+        reasoning("me check.", "model"),
+        token("The ", "model"),
+        token("answer.", "model"),
+        {"type": "tool_start", "tool": "x", "node_name": "model"},
+        reasoning("Hmm.", "model"),
+        token("Done.", "model"),
+    )
+    assert out == (
+        "[model] \u2234 Let me check.\n"
+        "[model] The answer.\n"
+        "\u2699 [model] x\n"
+        "[model] \u2234 Hmm.\n"
+        "[model] Done.\n"
+    )
+
+
+def test_reasoning_without_a_node_never_shares_a_line_with_the_answer() -> None:
+    out = written(reasoning("think "), reasoning("more"), token("answer"), reasoning("again"))
+    assert out == "\u2234 think more\nanswer\n\u2234 again\n"
+
+
+def test_reasoning_is_styled_apart_from_the_answer() -> None:
+    stream = io.StringIO()
+    writer = EventWriter(stream)
+    formatter = ConsoleFormatter("plain", console=make_console())  # a colour terminal
+    writer.write(reasoning("why"), formatter)
+    writer.write(token("what"), formatter)
+    writer.end_line()
+    first, second = stream.getvalue().splitlines()
+    assert strip_sgr(first) == "\u2234 why"
+    assert first.startswith("\x1b[2;3m")  # dim italic, from the theme
+    assert strip_sgr(second) == "what"
+    assert "\x1b[2;3m" not in second
+
+
+def test_a_thinking_event_shows_what_the_model_thinks() -> None:
+    assert written({"type": "thinking", "content": "Let me check the docs"}) == (
+        "\u2026 Let me check the docs\n"
+    )
+    assert written({"type": "thinking", "model": "gpt"}) == "\u2026 Thinking (gpt)\n"
+
+
+def test_reasoning_hides_at_the_minimal_visibility() -> None:
+    stream = io.StringIO()
+    writer = EventWriter(stream)
+    formatter = ConsoleFormatter("plain", colors_enabled=False, file=stream, visibility="minimal")
+    writer.write(reasoning("secret"), formatter)
+    writer.write(token("shown"), formatter)
+    writer.end_line()
+    assert stream.getvalue() == "shown\n"

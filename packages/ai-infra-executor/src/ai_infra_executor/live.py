@@ -53,7 +53,9 @@ from ai_infra_formatters.writer import EventWriter
 __all__ = ["LiveProgressView"]
 
 #: Events the live widget shows by itself instead of printing a line for them.
-_WIDGET_ONLY: Final = frozenset({"token", "node_start", "node_end", "progress", "state_update"})
+_WIDGET_ONLY: Final = frozenset(
+    {"token", "reasoning", "node_start", "node_end", "progress", "state_update"}
+)
 _TASK_ENDS: Final = frozenset({"task_complete", "task_failed", "task_skipped"})
 #: The longest task or node label the widget shows (longer ones are cut, with a marker).
 _LABEL_LIMIT: Final = 200
@@ -165,6 +167,7 @@ class LiveProgressView:
         self._total: int | None = None
         self._running_nodes: list[str] = []
         self._tokens = Text()
+        self._pane_kind = "token"
 
     # -- lifecycle ------------------------------------------------------------
 
@@ -307,7 +310,7 @@ class LiveProgressView:
             progress.update(bar, description="Starting", total=self._total)
         elif etype == "task_start":
             self._total = _count(data.get("total_tasks")) or self._total
-            self._tokens = Text()
+            self._tokens, self._pane_kind = Text(), "token"
             progress.update(bar, description=self._task_label(fields), total=self._total)
         elif etype in _TASK_ENDS:
             self._done += 1
@@ -328,9 +331,16 @@ class LiveProgressView:
             if label in self._running_nodes:
                 index = len(self._running_nodes) - 1 - self._running_nodes[::-1].index(label)
                 del self._running_nodes[index]
-        elif etype == "token":
+        elif etype in ("token", "reasoning"):
             text = self.formatter.format(event)
             if text:
+                if etype != self._pane_kind:
+                    # Reasoning and the answer never share a line of the pane.
+                    if self._tokens.plain[-1:] not in ("", "\n"):
+                        self._tokens.append("\n")
+                    if etype == "reasoning":
+                        self._tokens.append("\u2234 ", style="dim italic")
+                    self._pane_kind = etype
                 self._tokens.append_text(Text.from_ansi(text))
         elif etype in ("tool_start", "tool_end") and self._tokens.plain[-1:] not in ("", "\n"):
             # The model's text before and after a tool call are separate answers.

@@ -26,6 +26,7 @@ from ai_infra_formatters.events import event_view
 from ai_infra_formatters.formats import OutputFormat
 from ai_infra_formatters.json_format import JsonFormatter
 from ai_infra_formatters.layouts import (
+    SYMBOLS,
     Part,
     Rendering,
     TextOptions,
@@ -155,12 +156,19 @@ class ConsoleFormatter:
             for name, style in self._styles.items()
         }
         self._token_codes = self._codes.get("ai_infra.token", _NO_CODES)
+        self._reasoning_codes = self._codes.get("ai_infra.reasoning", _NO_CODES)
         self._panel_console: Console | None = None
         self._json: JsonFormatter | None = None
 
     @property
     def inline_tokens(self) -> bool:
         """Whether tokens are written inline (every layout but JSON)."""
+        return self.layout is not _JSON
+
+    @property
+    def inline_reasoning(self) -> bool:
+        """Whether ``reasoning`` text streams inline like tokens, on lines of its own
+        that start with ``∴`` (every layout but JSON)."""
         return self.layout is not _JSON
 
     @property
@@ -208,6 +216,12 @@ class ConsoleFormatter:
                 return ""
             if not self._hidden_fields.isdisjoint(fields):
                 fields = filter_fields(dict(fields), self.visibility)
+        if etype == "reasoning" and type(content := fields.get("content")) is str and content:
+            # The model's reasoning streams like its answer, in its own style; the
+            # writer keeps it on lines of its own (see inline_reasoning).
+            before, after = self._reasoning_codes
+            text = safe_text(content)
+            return f"{before}{text}{after}" if before and text else text
         rendering = render_event(etype, fields, self._options, detail=layout is _RICH)
         headline = rendering.headline
         if self.show_timestamps:
@@ -237,19 +251,25 @@ class ConsoleFormatter:
 
     def speaker_label(self, event: Any) -> str:
         """The label that starts a token line of *event*'s speaker: ``[node] `` (its
-        subgraph path first) in the node style; ``""`` for an event with no node.
+        subgraph path first) in the node style, then ``∴ `` for a line of
+        reasoning; ``""`` for a token with no node.
 
         :class:`~ai_infra_formatters.writer.EventWriter` puts it where the speaker of
         a token line changes (see :mod:`ai_infra_formatters.speakers`).
         """
-        _, fields = event_view(event)
+        etype, fields = event_view(event)
         label = node_label(fields)
-        if label is None:
-            return ""
-        options = self._options
-        text = f"[{safe_cut(label, options.max_value_length, options.truncation_marker)}]"
-        before, after = self._codes.get("ai_infra.node", _NO_CODES)
-        return f"{before}{text}{after} " if before else f"{text} "
+        text = ""
+        if label is not None:
+            options = self._options
+            text = f"[{safe_cut(label, options.max_value_length, options.truncation_marker)}]"
+            before, after = self._codes.get("ai_infra.node", _NO_CODES)
+            text = f"{before}{text}{after} " if before else f"{text} "
+        if etype == "reasoning":  # a line of reasoning starts with its mark
+            before, after = self._reasoning_codes
+            mark = SYMBOLS["reasoning"]
+            text += f"{before}{mark}{after} " if before else f"{mark} "
+        return text
 
     # -- rendering ----------------------------------------------------------
 

@@ -233,6 +233,9 @@ _Body = Callable[[Mapping[str, Any]], "str | None"]
 
 
 def _thinking(f: Mapping[str, Any]) -> str | None:
+    content = f.get("content")
+    if isinstance(content, str) and content:
+        return content  # what the model is thinking, not only that it is
     model = f.get("model")
     return f"Thinking ({_str(model)})" if model else "Thinking"
 

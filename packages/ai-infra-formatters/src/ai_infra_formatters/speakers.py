@@ -15,7 +15,9 @@ of :class:`Speakers`:
   the end of the stream), or once the held text grows past a limit.
 * A single speaker's tokens still appear the moment they arrive.
 
-Tokens without a node or namespace have no speaker and no label.
+Tokens without a node or namespace have no speaker and no label. Reasoning text
+(``reasoning`` events) streams the same way, but as a speaker of its own: a line of
+reasoning starts with ``∴`` and never holds any of the answer.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Mapping
 from typing import Any, Final
 
-__all__ = ["HOLD_LIMIT", "Speakers", "speaker_of"]
+__all__ = ["HOLD_LIMIT", "Speakers", "has_text", "is_reasoning", "same_source", "speaker_of"]
 
 #: How many characters of a speaker's text may be held back before the open line is
 #: ended to make room (the held text is then written at once).
@@ -32,11 +34,15 @@ HOLD_LIMIT: Final = 4096
 _NOBODY: Final = object()
 
 
-def speaker_of(event: Any) -> Hashable | None:
-    """The speaker of a token *event*: ``(namespace, node_name)``, or ``None``.
+def speaker_of(event: Any, kind: str = "token") -> Hashable | None:
+    """The speaker of an inline *event* of type *kind*: ``(namespace, node_name)``
+    for a token (``None`` for one that names neither), and ``(namespace, node_name,
+    "reasoning")`` for reasoning, which never shares a line with an answer.
 
-    Cheap (two lookups) and never raises; anything unhashable reads as no speaker.
+    Cheap (two lookups) and never raises; anything unhashable reads as no node.
     """
+    path: Any = None
+    node: Any = None
     try:
         if isinstance(event, Mapping):
             node = event.get("node_name")
@@ -44,14 +50,37 @@ def speaker_of(event: Any) -> Hashable | None:
         else:
             node = getattr(event, "node_name", None)
             namespace = getattr(event, "namespace", None)
-        if node is None and not namespace:
-            return None
         path = tuple(namespace) if isinstance(namespace, (list, tuple)) else namespace
-        key = (path, node)
-        hash(key)
+        hash((path, node))
     except Exception:
+        node = path = None
+    if kind == "reasoning":
+        return (path, node, kind)
+    if node is None and not path:
         return None
-    return key
+    return (path, node)
+
+
+def is_reasoning(speaker: Hashable | None) -> bool:
+    """Whether *speaker* (from :func:`speaker_of`) is a line of reasoning."""
+    return type(speaker) is tuple and len(speaker) == 3
+
+
+def same_source(one: Hashable | None, other: Hashable | None) -> bool:
+    """Whether two speakers are one node's reasoning and answer (in turn, not at once)."""
+    return type(one) is tuple and type(other) is tuple and one[:2] == other[:2]
+
+
+def has_text(event: Any) -> bool:
+    """Whether *event* carries a non-empty ``content`` string (streamed inline)."""
+    try:
+        if isinstance(event, Mapping):
+            content = event.get("content")
+        else:
+            content = getattr(event, "content", None)
+    except Exception:
+        return False
+    return isinstance(content, str) and content != ""
 
 
 class Speakers:

@@ -71,7 +71,7 @@ from typing import Any, TextIO
 from ai_infra_formatters.events import event_type_of
 from ai_infra_formatters.formats import OutputFormat
 from ai_infra_formatters.protocol import StreamFormatter
-from ai_infra_formatters.speakers import Speakers, speaker_of
+from ai_infra_formatters.speakers import Speakers, has_text, is_reasoning, same_source, speaker_of
 
 __all__ = [
     "EventWriter",
@@ -307,8 +307,17 @@ class EventWriter:
         if self._closed:
             return  # the reader is gone: drop the event without formatting it
         text = formatter.format(event)
-        # A formatter without the attribute writes tokens inline (the protocol's default).
-        inline = getattr(formatter, "inline_tokens", True) and event_type_of(event) == "token"
+        # A formatter without the attribute writes tokens inline (the protocol's default);
+        # reasoning only when the formatter says so.
+        etype = event_type_of(event)
+        if etype == "token":
+            inline = getattr(formatter, "inline_tokens", True)
+        else:
+            inline = (
+                etype == "reasoning"
+                and getattr(formatter, "inline_reasoning", False)
+                and has_text(event)
+            )
         with self._lock:
             if self._dropping():
                 return
@@ -318,7 +327,7 @@ class EventWriter:
                     if label_of is None:
                         self._emit(text, line_open=not text.endswith("\n"))
                     else:
-                        self._write_token(event, text, label_of)
+                        self._write_token(event, etype, text, label_of)
                 return
             if not text:
                 return
@@ -349,29 +358,33 @@ class EventWriter:
 
     # -- under the lock -------------------------------------------------------
 
-    def _write_token(self, event: Any, text: str, label_of: Callable[[Any], str]) -> None:
+    def _write_token(
+        self, event: Any, etype: str, text: str, label_of: Callable[[Any], str]
+    ) -> None:
         """Write a token's *text* so that a line never mixes two speakers (see
         :mod:`ai_infra_formatters.speakers`)."""
         speakers = self._speakers
-        speaker = speaker_of(event)
+        speaker = speaker_of(event, etype)
 
         def label() -> str:
             return label_of(event)
 
         if self._line_open:
             owner = speakers.owner
-            if speaker is None or speaker == owner:
-                # The same speaker goes on; a token of unknown origin joins the line.
+            if speaker == owner or (speaker is None and not is_reasoning(owner)):
+                # The same speaker goes on; a token of unknown origin joins the line
+                # (never a line of reasoning).
                 self._emit(text, line_open=not text.endswith("\n"))
                 if speaker is not None:
                     speakers.wrote(speaker)
                 self._after_token()
                 return
-            if owner is not None:  # two speakers at once: hold this one's text back
+            if owner is not None and speaker is not None and not same_source(owner, speaker):
+                # Two speakers at once: hold this one's text back.
                 if speakers.hold(speaker, text, label):
                     self._release_held()  # too much held back: end the open line for it
                 return
-            self._emit("\n", line_open=False)  # a line of unknown origin ends here
+            self._emit("\n", line_open=False)  # a line of unknown origin or reasoning ends
         self._emit(speakers.opening(speaker, label) + text, line_open=not text.endswith("\n"))
         speakers.wrote(speaker)
         self._after_token()
