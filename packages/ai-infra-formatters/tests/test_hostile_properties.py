@@ -305,8 +305,8 @@ def test_long_values_cut_for_the_console_never_for_json(
         assert max(len(line) for line in out.split("\n")) < 2000 + 200
         if layout == "plain" and field == "result":
             continue  # the plain layout shows no tool result
-        if layout == "rich" and field == "error" and "\n" in text.strip():
-            continue  # an error of several lines: the panel shows it, lines kept
+        if layout == "rich" and field in ("error", "result") and "\n" in text.strip():
+            continue  # several lines: the panel or an indented block shows them, lines kept
         if len(shown) > 2000:
             assert f"{shown[:2000]}… [+{len(shown) - 2000} chars]" in out
         else:

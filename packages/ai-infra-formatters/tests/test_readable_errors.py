@@ -86,3 +86,26 @@ def test_a_custom_event_keeps_its_fields(layout: str) -> None:
     hostile = shown(layout, {"type": "my_custom", "k\x1b[2J": "v\x9b31m"})
     assert "\x1b" not in hostile
     assert "\x9b" not in hostile
+
+
+def test_a_value_of_several_lines_is_an_indented_block_in_the_rich_layout() -> None:
+    event = {"type": "tool_end", "tool": "read", "result": "def f():\n    return 1\n"}
+    assert shown("rich", event) == ("\u2713 read\n    result:\n      def f():\n          return 1")
+    hostile = shown("rich", {"type": "tool_end", "tool": "read", "result": "a\x1b[2J\nb"})
+    assert hostile == "\u2713 read\n    result:\n      a\u241b[2J\n      b"
+
+
+def test_internal_ids_show_only_when_debugging() -> None:
+    event = {
+        "type": "interrupt",
+        "node_name": "approve",
+        "data": {"value": {"question": "Apply?"}, "interrupt_id": "9f2c1e"},
+    }
+    for visibility in ("standard", "detailed"):
+        formatter = ConsoleFormatter("rich", colors_enabled=False, visibility=visibility)
+        out = formatter.format(event)
+        assert "Apply?" in out
+        assert "9f2c1e" not in out
+    for visibility in ("debug", None):
+        formatter = ConsoleFormatter("rich", colors_enabled=False, visibility=visibility)
+        assert "9f2c1e" in formatter.format(event)

@@ -148,7 +148,9 @@ class ConsoleFormatter:
         self._hidden_types = hidden_event_types(level) if level is not None else frozenset()
         self._hidden_fields = hidden_fields(level) if level is not None else frozenset()
         self.console = console if console is not None else Console(file=file)
-        self._options = TextOptions(show_timing, max_value_length, truncation_marker)
+        self._options = TextOptions(
+            show_timing, max_value_length, truncation_marker, show_ids=level in (None, "debug")
+        )
         self._styles = resolve_styles(theme)
         self._color_system = self._detect_color_system()
         self._codes = {
@@ -285,7 +287,9 @@ class ConsoleFormatter:
         lines = [line]
         key_before, key_after = self._codes.get("ai_infra.detail_key", _NO_CODES)
         for key, value in rendering.details:
-            lines.append(f"{_DETAIL_INDENT}{key_before}{key}:{key_after} {value}")
+            gap = "" if value.startswith("\n") else " "  # a block starts on the next line
+            shown = value.replace("\n", "\n" + _DETAIL_INDENT)
+            lines.append(f"{_DETAIL_INDENT}{key_before}{key}:{key_after}{gap}{shown}")
         if rendering.panel is not None:
             lines.append(self._panel(etype, rendering.panel))
         return "\n".join(lines)

@@ -52,6 +52,9 @@ class TextOptions(NamedTuple):
     show_timing: bool = True
     max_value_length: int | None = 2000
     truncation_marker: str = "…"
+    #: Show internal ids (``interrupt_id``, ``task_id``) in detail rows: only at the
+    #: ``debug`` visibility (or with none set).
+    show_ids: bool = True
 
 
 class Rendering(NamedTuple):
@@ -391,14 +394,33 @@ _DETAIL_KEYS: Final[Mapping[str, tuple[str, ...]]] = {
 _DEFAULT_DETAIL_KEYS: Final = ("state_snapshot",)
 
 
+#: Keys of ``data`` that only a debugging reader needs.
+_INTERNAL_IDS: Final = frozenset({"interrupt_id", "task_id"})
+#: How much deeper than its key a value of several lines is indented.
+_BLOCK_INDENT: Final = "  "
+
+
+def _detail_text(value: Any, opts: TextOptions) -> str:
+    """A detail row's value: one safe line, or, for text of several lines (code in a
+    tool result), a block on the lines below its key, layout kept."""
+    if isinstance(value, str) and "\n" in value.strip():
+        text = safe_cut(
+            value.strip("\n"), opts.max_value_length, opts.truncation_marker, keep_layout=True
+        )
+        return "".join(f"\n{_BLOCK_INDENT}{line}" for line in text.split("\n"))
+    return _text(value, opts)
+
+
 def _details(etype: str, f: Mapping[str, Any], opts: TextOptions) -> list[tuple[str, str]]:
     rows = []
     for key in _DETAIL_KEYS.get(etype, _DEFAULT_DETAIL_KEYS):
         value = f.get(key)
+        if key == "data" and not opts.show_ids and isinstance(value, Mapping):
+            value = {k: v for k, v in value.items() if k not in _INTERNAL_IDS}
         if value is not None and value not in ({}, ""):
             # A dataclass event read in place names its structured result as to_dict() does.
             structured = key == "result" and f.get("result_structured") is True
-            rows.append(("structured_result" if structured else key, _text(value, opts)))
+            rows.append(("structured_result" if structured else key, _detail_text(value, opts)))
     if etype == "todo" and isinstance(f.get("todo_items"), list):
         for item in f["todo_items"]:
             if isinstance(item, Mapping):
