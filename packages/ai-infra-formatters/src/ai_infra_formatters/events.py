@@ -25,7 +25,7 @@ from typing import Any, Final, TypeVar
 
 from ai_infra_formatters.event_types import UNKNOWN_EVENT_TYPE
 
-__all__ = ["event_to_dict", "event_type_name", "event_type_of", "event_view"]
+__all__ = ["event_to_dict", "event_type_name", "event_type_of", "event_view", "field_of"]
 
 _T = TypeVar("_T")
 
@@ -231,6 +231,17 @@ _MAPPING_CLASSES: dict[type, bool] = {}
 
 def _remember_mapping_class(cls: type) -> bool:
     return _remember(_MAPPING_CLASSES, cls, issubclass(cls, Mapping))
+
+
+def field_of(event: Any, name: str) -> Any:
+    """*event*'s field *name*, without building its dict: a mapping's item or an
+    object's attribute (``None`` when missing). Cheap, as :func:`event_type_of`;
+    a mapping whose ``get`` raises, or a raising attribute, raises."""
+    cls = type(event)
+    is_mapping = cls is dict or _MAPPING_CLASSES.get(cls)
+    if is_mapping is None:
+        is_mapping = _remember_mapping_class(cls)
+    return event.get(name) if is_mapping else getattr(event, name, None)
 
 
 # The fields of ai-infra's core StreamEvent: a dataclass that has them all is

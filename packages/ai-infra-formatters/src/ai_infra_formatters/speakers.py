@@ -22,8 +22,10 @@ reasoning starts with ``∴`` and never holds any of the answer.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Mapping
+from collections.abc import Callable, Hashable
 from typing import Any, Final
+
+from ai_infra_formatters.events import field_of
 
 __all__ = ["HOLD_LIMIT", "Speakers", "has_text", "is_reasoning", "same_source", "speaker_of"]
 
@@ -44,12 +46,8 @@ def speaker_of(event: Any, kind: str = "token") -> Hashable | None:
     path: Any = None
     node: Any = None
     try:
-        if isinstance(event, Mapping):
-            node = event.get("node_name")
-            namespace = event.get("namespace")
-        else:
-            node = getattr(event, "node_name", None)
-            namespace = getattr(event, "namespace", None)
+        node = field_of(event, "node_name")
+        namespace = field_of(event, "namespace")
         path = tuple(namespace) if isinstance(namespace, (list, tuple)) else namespace
         hash((path, node))
     except Exception:
@@ -74,10 +72,7 @@ def same_source(one: Hashable | None, other: Hashable | None) -> bool:
 def has_text(event: Any) -> bool:
     """Whether *event* carries a non-empty ``content`` string (streamed inline)."""
     try:
-        if isinstance(event, Mapping):
-            content = event.get("content")
-        else:
-            content = getattr(event, "content", None)
+        content = field_of(event, "content")
     except Exception:
         return False
     return isinstance(content, str) and content != ""
