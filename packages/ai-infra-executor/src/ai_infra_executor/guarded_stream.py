@@ -19,8 +19,9 @@ from typing import TextIO
 from ai_infra_formatters.writer import (
     StreamClosedError,
     StreamWriteError,
-    encodable_text,
+    is_closed,
     write_error,
+    write_text,
 )
 
 __all__ = ["GuardedStream"]
@@ -64,10 +65,7 @@ class GuardedStream:
     def write(self, text: str) -> int:
         if self._failure is None:
             try:
-                try:
-                    self.stream.write(text)
-                except UnicodeEncodeError:  # not UTF-8: as EventWriter does, "?" stands in
-                    self.stream.write(encodable_text(text, self.stream))
+                write_text(self.stream, text)  # not UTF-8: as EventWriter does, "?" stands in
             except (OSError, ValueError) as exc:
                 self._fail(exc)
         return len(text)
@@ -97,7 +95,7 @@ class GuardedStream:
         raise failure.with_traceback(None)
 
     def _fail(self, exc: OSError | ValueError) -> None:
-        if isinstance(exc, ValueError) and not getattr(self.stream, "closed", False):
+        if isinstance(exc, ValueError) and not is_closed(self.stream):
             raise exc  # not a closed stream's "I/O operation on closed file": a bug to show
         with self._lock:
             if self._failure is None:

@@ -77,9 +77,10 @@ __all__ = [
     "EventWriter",
     "StreamClosedError",
     "StreamWriteError",
-    "encodable_text",
+    "is_closed",
     "silence_stream",
     "write_error",
+    "write_text",
     "writer_for",
 ]
 
@@ -152,8 +153,12 @@ def silence_stream(stream: Any) -> None:
         os.close(devnull)
 
 
-def _is_closed(stream: Any) -> bool:
-    """True when *stream* says it is closed (its ``closed`` attribute); never raises."""
+def is_closed(stream: Any) -> bool:
+    """True when *stream* says it is closed (its ``closed`` attribute); never raises.
+
+    A ``ValueError`` from writing to such a stream ("I/O operation on closed file")
+    means its reader is gone; from any other stream it is not the writer's to judge.
+    """
     try:
         return bool(stream.closed)
     except Exception:
@@ -431,10 +436,7 @@ class EventWriter:
             return
         self._line_open = True
         try:
-            try:
-                stream.write(text)
-            except UnicodeEncodeError:
-                stream.write(encodable_text(text, stream))
+            write_text(stream, text)
             self._line_open = line_open
             stream.flush()
         except BrokenPipeError as exc:
@@ -444,7 +446,7 @@ class EventWriter:
             self._error = exc
             raise write_error(stream, exc) from None
         except ValueError as exc:
-            if not _is_closed(stream):
+            if not is_closed(stream):
                 raise  # not the stream's "I/O operation on closed file": not ours to judge
             self._closed = True
             raise write_error(stream, exc) from None
@@ -477,7 +479,16 @@ def write_error(stream: Any, exc: OSError | ValueError) -> StreamWriteError:
     return StreamWriteError(exc.errno, f"cannot write events to {name}: {_reason(exc)}", name)
 
 
-def encodable_text(text: str, stream: Any) -> str:
+def write_text(stream: Any, text: str) -> None:
+    """``stream.write(text)``; what the stream's encoding cannot hold (a non-UTF-8
+    locale) is written as ``?``. Any other failure of the write passes through."""
+    try:
+        stream.write(text)
+    except UnicodeEncodeError:
+        stream.write(_encodable_text(text, stream))
+
+
+def _encodable_text(text: str, stream: Any) -> str:
     """*text* with what *stream*'s encoding cannot hold replaced by ``?`` (what the
     writer writes to a stream whose encoding is not UTF-8)."""
     encoding = getattr(stream, "encoding", None) or "utf-8"
