@@ -54,6 +54,7 @@ from rich.text import Text
 
 from ai_infra_formatters import JsonFormatter
 from ai_infra_formatters.console import ConsoleFormatter
+from ai_infra_formatters.unsafe_chars import TERMINAL_ACTIVE
 
 REPO_ROOT: Final = Path(__file__).resolve().parents[1]
 DEFAULT_OUT: Final = REPO_ROOT / ".bench" / "results.json"
@@ -362,13 +363,7 @@ def bench_json(rows: dict[str, Row], corpus: Corpus, rounds: int) -> None:
 
 #: Characters a terminal acts on that JSON output must escape (issue 10): DEL, C1
 #: controls, bidi controls, U+2028/U+2029 and the tag characters.
-TERMINAL_CONTROLS: Final = frozenset(
-    {0x7F, 0x061C, 0x200E, 0x200F, 0x2028, 0x2029}
-    | set(range(0x80, 0xA0))
-    | set(range(0x202A, 0x202F))
-    | set(range(0x2066, 0x206A))
-    | set(range(0xE0000, 0xE0080))
-)
+TERMINAL_CONTROLS: Final = TERMINAL_ACTIVE
 #: What :func:`with_controls` puts into a token, in turn: a CSI, an RTL override,
 #: an isolate, a tag character, DEL, a line separator, NEL, the Arabic letter mark.
 _INJECTED: Final = ("\x9b", "\u202e", "\u2066", "\U000e0041", "\x7f", "\u2028", "\x85", "\u061c")

@@ -184,9 +184,8 @@ def _unrepresentable(value: Any) -> str:
 # The code points JsonFormatter never writes raw: DEL, the C1 controls, the bidi
 # controls (embeddings, overrides, isolates, marks), U+2028/U+2029 and the tag
 # characters.
-_TERMINAL_UNSAFE: Final = TERMINAL_ACTIVE
 
-# The UTF-8 forms of _TERMINAL_UNSAFE, one alternative a lead byte (the test suite
+# The UTF-8 forms of TERMINAL_ACTIVE, one alternative a lead byte (the test suite
 # checks it against the set over every code point).
 _UNSAFE_UTF8_PATTERN: Final = (
     b"\x7f"
@@ -207,10 +206,11 @@ def _json_escape(code: int) -> bytes:
 
 
 def _escape_terminal_controls(data: bytes) -> bytes:
-    """*data*, UTF-8 JSON text, with every _TERMINAL_UNSAFE character escaped.
+    """*data*, UTF-8 JSON text, with every TERMINAL_ACTIVE character escaped.
 
-    The hot paths of :class:`JsonFormatter` repeat its first checks inline (the
-    lead bytes 0xC2, 0xE2, 0xD8, 0xF3 and DEL) and call it only when they fail.
+    The hot paths of :class:`JsonFormatter` make its first checks inline (the
+    lead bytes 0xC2, 0xE2, 0xD8, 0xF3 and DEL) and go on to :func:`_escape_flagged`
+    or :func:`_escaped` only for a line those checks flag, without checking again.
 
     The result is valid JSON that decodes to the same value: outside strings,
     JSON text is ASCII without DEL, and a character here is never part of an
@@ -220,20 +220,31 @@ def _escape_terminal_controls(data: bytes) -> bytes:
     if data.isascii():
         return data.replace(b"\x7f", b"\\u007f") if 0x7F in data else data
     if 0xC2 in data or 0xE2 in data or 0xD8 in data or 0xF3 in data or 0x7F in data:
-        # Ordinary text has those lead bytes too (NBSP, curly quotes, dashes, "…"):
-        # str.isprintable(), C-speed, clears most such lines before the regex runs
-        # (it is False for every character escaped here).
-        if data.decode("utf-8", "replace").isprintable():
-            return data
-        pattern, escape = _unsafe_pattern()
-        return pattern.sub(escape, data)
+        return _escape_flagged(data)
     return data
+
+
+def _escape_flagged(data: bytes) -> bytes:
+    """:func:`_escape_terminal_controls` of non-ASCII *data* that holds DEL or a lead
+    byte of a TERMINAL_ACTIVE character (the checks its callers made)."""
+    # Ordinary text has those lead bytes too (NBSP, curly quotes, dashes, "…"):
+    # str.isprintable(), C-speed, clears most such lines before the regex runs
+    # (it is False for every character escaped here).
+    if data.decode("utf-8", "replace").isprintable():
+        return data
+    return _escaped(data)
+
+
+def _escaped(data: bytes) -> bytes:
+    """*data* with every TERMINAL_ACTIVE character in it escaped (the regex itself)."""
+    pattern, escape = _unsafe_pattern()
+    return pattern.sub(escape, data)
 
 
 @functools.cache
 def _unsafe_pattern() -> tuple[re.Pattern[bytes], Callable[[re.Match[bytes]], bytes]]:
     """The compiled pattern and its replacement function, made on first use."""
-    escapes = {chr(code).encode(): _json_escape(code) for code in _TERMINAL_UNSAFE}
+    escapes = {chr(code).encode(): _json_escape(code) for code in TERMINAL_ACTIVE}
 
     def escape(match: re.Match[bytes]) -> bytes:
         return escapes[match[0]]
@@ -242,8 +253,8 @@ def _unsafe_pattern() -> tuple[re.Pattern[bytes], Callable[[re.Match[bytes]], by
 
 
 def _safe_event_name(name: str) -> str:
-    """An SSE event name without line breaks, C0 controls or _TERMINAL_UNSAFE."""
-    return "".join(ch for ch in name if ord(ch) >= 0x20 and ord(ch) not in _TERMINAL_UNSAFE)
+    """An SSE event name without line breaks, C0 controls or TERMINAL_ACTIVE."""
+    return "".join(ch for ch in name if ord(ch) >= 0x20 and ord(ch) not in TERMINAL_ACTIVE)
 
 
 def dumps_event(fields: Any, option: int = 0) -> bytes:
@@ -335,11 +346,10 @@ class JsonFormatter:
                 out = _dumps_jsonable(fields, self._option)
             # C-speed checks; only a line they flag is searched for controls.
             if out.isascii():
-                if 0x7F not in out:
-                    return out
-            elif not (0xC2 in out or 0xE2 in out or 0xD8 in out or 0xF3 in out or 0x7F in out):
+                return out if 0x7F not in out else _escaped(out)
+            if not (0xC2 in out or 0xE2 in out or 0xD8 in out or 0xF3 in out or 0x7F in out):
                 return out
-            return _escape_terminal_controls(out)
+            return _escape_flagged(out)
         shown = self.to_dict(event)
         if shown is None:
             return b""
@@ -383,7 +393,7 @@ class JsonFormatter:
                 or text.isprintable()  # curly quotes and dashes: nothing a terminal acts on
             ):
                 return text
-            return _escape_terminal_controls(out).decode()
+            return _escaped(out).decode()  # a line the checks above flagged
         return self.format_bytes(event).decode()
 
     def format_sse(self, event: Any, *, event_name: str | None = None) -> str:
