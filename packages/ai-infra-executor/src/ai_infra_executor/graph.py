@@ -117,10 +117,13 @@ def _visible(event: ExecutorStreamEvent, cfg: ExecutorStreamConfig) -> ExecutorS
 def _shown(
     run: Run, cfg: ExecutorStreamConfig, events: Iterable[ExecutorStreamEvent]
 ) -> list[ExecutorStreamEvent]:
-    """*events* as *cfg* shows them, each counted in *run*'s activity first."""
+    """*events* as *cfg* shows them, each counted first in *run*'s activity (which
+    only the ``run_end`` of a graph without the task nodes reads)."""
+    counting = not run.task_graph
     visible = []
     for event in events:
-        run.activity.record(event)
+        if counting:
+            run.activity.record(event)
         if (seen := _visible(event, cfg)) is not None:
             visible.append(seen)
     return visible
