@@ -126,7 +126,8 @@ def state_snapshot(state: Any) -> dict[str, Any]:
     return snapshot
 
 
-def _count(n: int, noun: str) -> str:
+def counted(n: int, noun: str) -> str:
+    """``1 task``, ``3 tasks``: *n* and *noun*, plural when it is not 1."""
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
@@ -180,7 +181,7 @@ def create_run_start_event(roadmap_path: str, total_tasks: int = 0) -> ExecutorS
     roadmap = readable(roadmap_path, "roadmap path")
     message = f"Starting executor run: {roadmap}"
     if total_tasks > 0:
-        message += f" ({_count(total_tasks, 'task')})"
+        message += f" ({counted(total_tasks, 'task')})"
     return ExecutorStreamEvent(
         "run_start",
         message=message,
@@ -304,7 +305,7 @@ def create_task_complete_event(
     task_dict = task_to_dict(task)
     message = f"Completed task: {_title(task_dict)}"
     if files_modified > 0:
-        message += f" ({_count(files_modified, 'file')} modified)"
+        message += f" ({counted(files_modified, 'file')} modified)"
     return ExecutorStreamEvent(
         "task_complete",
         message=message,

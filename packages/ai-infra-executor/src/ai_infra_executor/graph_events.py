@@ -79,12 +79,6 @@ class ChunkTranslator:
         interval_s: float,
         show_subgraphs: bool = True,
     ) -> None:
-        self.run = run
-        self.nodes = nodes
-        self.include_state = include_state
-        self.progress_events = progress_events
-        self.state_updates = state_updates
-        self.interval_s = interval_s
         self.show_subgraphs = show_subgraphs
         self.state = StreamState(run)
         self.chat = self.state.chat

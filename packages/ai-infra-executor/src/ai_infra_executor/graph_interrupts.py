@@ -36,7 +36,6 @@ class InterruptTranslator:
         self.pending_interrupts: dict[str, Any] = {}
         self.reported_interrupts: set[str] = set()
         self.static_interrupt = False
-        self.paused = False
 
     def translate(self, ns: Namespace, chunk: Any) -> list[ExecutorStreamEvent]:
         """The events of an ``updates`` chunk: none; its interrupts are remembered."""
@@ -72,7 +71,6 @@ class InterruptTranslator:
         """``interrupt`` for a pause at *node* (in namespace *ns*), remembered in the
         run for its ``resume``; *value* is what ``interrupt()`` was given (``None``
         for a static breakpoint)."""
-        self.paused = True
         self.run.interrupt_node = node
         self.run.interrupt_namespace = ns
         event = placed(create_interrupt_event(node, self.run.task), ns)
@@ -106,4 +104,8 @@ class InterruptTranslator:
     def interrupted(self) -> bool:
         """Whether the run paused: at an ``interrupt()`` call or at a static breakpoint
         (``interrupt_before`` / ``interrupt_after``), reported or not yet."""
-        return self.paused or self.static_interrupt or bool(self.pending_interrupts)
+        return (
+            self.run.interrupt_node is not None  # set here, when this stream reports a pause
+            or self.static_interrupt
+            or bool(self.pending_interrupts)
+        )

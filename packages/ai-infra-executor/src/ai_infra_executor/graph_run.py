@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ai_infra_executor.builders import counted
 from ai_infra_executor.events import ExecutorStreamEvent
 from ai_infra_executor.graph_values import Namespace
 
@@ -24,10 +25,6 @@ def _tokens(value: Any) -> int:
     if isinstance(value, int) and not isinstance(value, bool) and value > 0:
         return value
     return 0
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 @dataclass
@@ -79,17 +76,17 @@ class Activity:
 
     def summary(self) -> str:
         """The counts in words: "3 nodes run, 1 tool call, 57 tokens (42 in, 15 out)"."""
-        parts = [_count(self.nodes, "node") + " run"]
+        parts = [counted(self.nodes, "node") + " run"]
         if self.node_errors:
             parts.append(f"{self.node_errors} failed")
-        tools = _count(self.tool_calls, "tool call")
+        tools = counted(self.tool_calls, "tool call")
         if self.tool_errors:
             tools += f" ({self.tool_errors} failed)"
         parts.append(tools)
         tokens = self.input_tokens + self.output_tokens
         if tokens:
             parts.append(
-                f"{_count(tokens, 'token')} ({self.input_tokens} in, {self.output_tokens} out)"
+                f"{counted(tokens, 'token')} ({self.input_tokens} in, {self.output_tokens} out)"
             )
         return ", ".join(parts)
 
