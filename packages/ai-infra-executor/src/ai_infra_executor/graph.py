@@ -129,6 +129,17 @@ def _shown(
     return visible
 
 
+def _run_label(name: str, nodes: list[str]) -> str:
+    """How ``run_start`` names a run that has no roadmap: the graph's *name*, with
+    its *nodes* when the name is LangGraph's default."""
+    if name not in (_DEFAULT_GRAPH_NAME, "graph") or not nodes:
+        return name
+    shown = ", ".join(nodes[:_MAX_NAMED_NODES])
+    if len(nodes) > _MAX_NAMED_NODES:
+        shown += f", +{len(nodes) - _MAX_NAMED_NODES} more"
+    return f"{name} (nodes: {shown})"
+
+
 def _thread_of(config: Mapping[str, Any] | None) -> str | None:
     configurable = get_field(config, "configurable") if config is not None else None
     thread = get_field(configurable, "thread_id") if configurable is not None else None
@@ -257,10 +268,11 @@ class StreamingExecutorMixin:
         """A run starting from *state*, and its ``run_start``."""
         values = as_mapping(state)
         nodes = self.task_nodes
+        graph_name, node_names = self._graph_name(), self._node_names()  # read once
         roadmap = self.roadmap_path or values.get(nodes.roadmap_key)
         named_by_graph = roadmap is None or (isinstance(roadmap, str) and not roadmap)
         if named_by_graph:
-            roadmap = self._run_label()
+            roadmap = _run_label(graph_name, node_names)
         todos = values.get(nodes.todos_key)
         total = self.total_tasks
         if total is None:
@@ -270,11 +282,11 @@ class StreamingExecutorMixin:
                 given = values.get(nodes.total_tasks_key)
                 total = given if isinstance(given, int) and not isinstance(given, bool) else 0
         run = Run(time.perf_counter(), readable(roadmap, "roadmap path"), total, state=values)
-        run.task_graph = nodes.pick in self._node_names()
+        run.task_graph = nodes.pick in node_names
         event = create_run_start_event(run.roadmap_path, run.total_tasks)
         if named_by_graph and event.data is not None:
-            event.data["graph"] = self._graph_name()
-            event.data["nodes"] = self._node_names()
+            event.data["graph"] = graph_name
+            event.data["nodes"] = node_names
         return run, event
 
     async def astream_events(
@@ -514,20 +526,6 @@ class StreamingExecutorMixin:
         except Exception:
             return []
         return [name for name in names if not name.startswith("__")]
-
-    def _run_label(self) -> str:
-        """How ``run_start`` names a run that has no roadmap: the graph's name,
-        with its nodes when the name is LangGraph's default."""
-        name = self._graph_name()
-        if name not in (_DEFAULT_GRAPH_NAME, "graph"):
-            return name
-        nodes = self._node_names()
-        if not nodes:
-            return name
-        shown = ", ".join(nodes[:_MAX_NAMED_NODES])
-        if len(nodes) > _MAX_NAMED_NODES:
-            shown += f", +{len(nodes) - _MAX_NAMED_NODES} more"
-        return f"{name} (nodes: {shown})"
 
     async def _next_nodes(self, config: Mapping[str, Any] | None) -> list[str]:
         """The nodes a paused run resumes at, from the checkpointer (``[]`` if unknown)."""
