@@ -214,7 +214,7 @@ def test_a_malformed_event_never_makes_the_view_raise(event: Any) -> None:
     st.dictionaries(
         st.sampled_from(["type", "data", "task", "message", "node_name", "namespace", "content"]),
         st.one_of(
-            st.sampled_from([*sorted(EXECUTOR_SAMPLES), "token", "run_end", "node_end"]),
+            st.sampled_from([*sorted(EXECUTOR_SAMPLES), "token", "reasoning", "run_end"]),
             st.none(),
             st.integers(),
             st.floats(),

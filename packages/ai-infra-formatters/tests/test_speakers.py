@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 from typing import Any
 
-from fmt_support import make_console, strip_sgr
+from fmt_support import assert_terminal_safe, make_console, sgr_sequences, strip_sgr
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -215,3 +215,44 @@ def test_reasoning_hides_at_the_minimal_visibility() -> None:
     writer.write(token("shown"), formatter)
     writer.end_line()
     assert stream.getvalue() == "shown\n"
+
+
+_HOSTILE = st.lists(
+    st.sampled_from(
+        ["a", "\n", "\x1b]52;c;Zg==\x07", "\x1b[2J", "\x1b[31m", "\x9b31m", "\u202e", "\U000e0041"]
+    ),
+    max_size=6,
+).map("".join)
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["token", "reasoning", "tool_start"]),
+            st.one_of(st.none(), _HOSTILE),
+            st.lists(_HOSTILE, max_size=2),
+            _HOSTILE,
+        ),
+        max_size=12,
+    )
+)
+def test_labels_held_text_and_reasoning_reach_a_terminal_only_as_styled(
+    script: list[tuple[str, str | None, list[str], str]],
+) -> None:
+    # Hostile node names, namespaces and text through the writer's speaker lines, held
+    # text and reasoning lines, with colours on: only the theme's SGR codes survive.
+    stream = io.StringIO()
+    writer = EventWriter(stream)
+    formatter = ConsoleFormatter("plain", console=make_console())
+    for kind, node, namespace, text in script:
+        event: dict[str, Any] = {"type": kind, "content": text, "tool": text}
+        if node is not None:
+            event["node_name"] = node
+        if namespace:
+            event["namespace"] = namespace
+        writer.write(event, formatter)
+    writer.end_line()
+    out = stream.getvalue()
+    theme = {code for pair in formatter._codes.values() for code in pair if code}
+    assert set(sgr_sequences(out)) <= theme  # every SGR left is one the theme made
+    assert_terminal_safe(strip_sgr(out))
