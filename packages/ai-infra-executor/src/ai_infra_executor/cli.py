@@ -34,8 +34,8 @@ from typing import Any, Final, NoReturn
 from ai_infra_executor.__about__ import __version__
 from ai_infra_executor.builders import error_text
 from ai_infra_executor.config import ExecutorStreamConfig
+from ai_infra_formatters.cli import say
 from ai_infra_formatters.formats import OutputFormat
-from ai_infra_formatters.text_safety import safe_line
 from ai_infra_formatters.writer import silence_stream
 
 __all__ = [
@@ -143,29 +143,23 @@ def _output(write: Callable[[], None]) -> None:
         raise OutputError(exc.strerror or str(exc), closed=closed) from exc
 
 
-def _say(text: str, *, end: str = "\n") -> None:
-    """Print *text* on stderr (made safe for a terminal), unless stderr cannot be written."""
-    with contextlib.suppress(OSError, ValueError, AttributeError):
-        print(safe_line(text), end=end, file=sys.stderr, flush=True)
-
-
 def _warn(message: str) -> None:
-    """Print ``ai-infra-executor: message`` on stderr (see :func:`_say`)."""
-    _say(f"{PROG}: {message}")
+    """Print ``ai-infra-executor: message`` on stderr, made safe (see ``say``)."""
+    say(f"{PROG}: {message}")
 
 
 def _decide(value: Any, approve: bool) -> str:
     """The answer to an approval question: asked on the terminal, else ``approve``."""
     from ai_infra_executor.demo.graph import question_of
 
-    question = question_of(value)  # the graph's text: untrusted, made safe by _say
+    question = question_of(value)  # the graph's text: untrusted, made safe by say
     if approve:
-        _say(f"{question} approved (--approve)")
+        say(f"{question} approved (--approve)")
         return "approve"
     if sys.stdin is None or not sys.stdin.isatty():
-        _say(f"{question} approved (stdin is not a terminal)")
+        say(f"{question} approved (stdin is not a terminal)")
         return "approve"
-    _say(f"{question} [Y/n] ", end="")
+    say(f"{question} [Y/n] ", end="")
     try:
         answer = input()
     except EOFError:

@@ -57,6 +57,7 @@ __all__ = [
     "main",
     "parse_event_line",
     "render_log",
+    "say",
 ]
 
 PROG: Final = "ai-infra-format"
@@ -259,20 +260,26 @@ def _skip_line(readline: Callable[[int], bytes]) -> None:
             return
 
 
-def _warn(message: str) -> None:
-    """Write ``ai-infra-format: MESSAGE`` to stderr, made safe for a terminal.
+def say(text: str, *, end: str = "\n") -> None:
+    """Write *text* and *end* to stderr, *text* made safe for a terminal (a command's
+    messages and prompts; ``ai-infra-executor`` uses it too).
 
     Nothing happens when stderr is missing or cannot be written: a failing stderr
     must not change what the command does with its input and output.
     """
-    from ai_infra_formatters.text_safety import safe_line  # only when there is a warning
+    from ai_infra_formatters.text_safety import safe_line  # only when there is a message
 
     stderr = sys.stderr
     if stderr is None:
         return
     with contextlib.suppress(OSError, ValueError):
-        stderr.write(f"{PROG}: {safe_line(message)}\n")
+        stderr.write(safe_line(text) + end)
         stderr.flush()
+
+
+def _warn(message: str) -> None:
+    """Write ``ai-infra-format: MESSAGE`` to stderr (see :func:`say`)."""
+    say(f"{PROG}: {message}")
 
 
 def _same_terminal() -> bool:
