@@ -19,9 +19,20 @@ from ai_infra_executor.events import ExecutorStreamEvent
 from ai_infra_executor.graph_run import Run
 from ai_infra_executor.graph_values import Namespace, get_field, placed
 
-__all__ = ["InterruptTranslator"]
+__all__ = ["INTERRUPT_KEY", "InterruptTranslator", "paused_at"]
 
-_INTERRUPT_KEY: Final = "__interrupt__"
+#: Where LangGraph puts a pause's interrupts in a chunk of its ``updates`` mode.
+INTERRUPT_KEY: Final = "__interrupt__"
+
+
+def paused_at(node: str, task: Any, value: Any, interrupt_id: Any) -> ExecutorStreamEvent:
+    """``interrupt`` for a pause at *node*: *value* is what ``interrupt()`` was given
+    (``None`` for a static breakpoint), *interrupt_id* LangGraph's id (if any)."""
+    event = create_interrupt_event(node, task)
+    event.data = {"value": value}
+    if interrupt_id is not None:
+        event.data["interrupt_id"] = str(interrupt_id)
+    return event
 
 
 class InterruptTranslator:
@@ -39,9 +50,9 @@ class InterruptTranslator:
 
     def translate(self, ns: Namespace, chunk: Any) -> list[ExecutorStreamEvent]:
         """The events of an ``updates`` chunk: none; its interrupts are remembered."""
-        if not isinstance(chunk, Mapping) or _INTERRUPT_KEY not in chunk:
+        if not isinstance(chunk, Mapping) or INTERRUPT_KEY not in chunk:
             return []
-        interrupts = chunk[_INTERRUPT_KEY] or ()
+        interrupts = chunk[INTERRUPT_KEY] or ()
         if not interrupts:
             # interrupt_before / interrupt_after: no node is running to claim it.
             self.static_interrupt = True
@@ -73,11 +84,7 @@ class InterruptTranslator:
         for a static breakpoint)."""
         self.run.interrupt_node = node
         self.run.interrupt_namespace = ns
-        event = placed(create_interrupt_event(node, self.run.task), ns)
-        event.data = {"value": value}
-        if interrupt_id is not None:
-            event.data["interrupt_id"] = interrupt_id
-        return event
+        return placed(paused_at(node, self.run.task, value, interrupt_id), ns)
 
     def unclaimed_interrupts(
         self, next_nodes: Sequence[str], ns: Namespace = ()

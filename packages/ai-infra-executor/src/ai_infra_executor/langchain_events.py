@@ -39,9 +39,10 @@ from typing import Any
 
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, ToolMessage
 
-from ai_infra_executor.builders import create_interrupt_event, error_text
+from ai_infra_executor.builders import error_text
 from ai_infra_executor.chat_messages import MessageTranslator
 from ai_infra_executor.events import ExecutorStreamEvent
+from ai_infra_executor.graph_interrupts import INTERRUPT_KEY, paused_at
 from ai_infra_executor.graph_values import get_field
 
 __all__ = ["LangChainEventTranslator"]
@@ -110,8 +111,8 @@ class LangChainEventTranslator:
             return self._node_messages(kind, run_id, data)
         if kind == "on_chain_stream" and not event.get("parent_ids"):
             chunk = data.get("chunk")
-            if isinstance(chunk, Mapping) and "__interrupt__" in chunk:
-                self.interrupts = [*(self.interrupts or ()), *(chunk["__interrupt__"] or ())]
+            if isinstance(chunk, Mapping) and INTERRUPT_KEY in chunk:
+                self.interrupts = [*(self.interrupts or ()), *(chunk[INTERRUPT_KEY] or ())]
         return []
 
     def close_failed_tools(self) -> list[ExecutorStreamEvent]:
@@ -142,15 +143,10 @@ class LangChainEventTranslator:
     def _paused(self, interrupts: list[Any]) -> list[ExecutorStreamEvent]:
         """One ``interrupt`` event per pending interrupt (one with no value for a
         static breakpoint, which has none)."""
-        events = []
-        for item in interrupts or [None]:
-            event = create_interrupt_event(self.node_name)
-            event.data = {"value": get_field(item, "value")}
-            interrupt_id = get_field(item, "id")
-            if interrupt_id is not None:
-                event.data["interrupt_id"] = str(interrupt_id)
-            events.append(event)
-        return events
+        return [
+            paused_at(self.node_name, None, get_field(item, "value"), get_field(item, "id"))
+            for item in interrupts or [None]
+        ]
 
     @staticmethod
     def _is_node(event: Mapping[str, Any]) -> bool:
