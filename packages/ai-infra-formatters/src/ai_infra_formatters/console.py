@@ -4,9 +4,11 @@ Rich decides everything about the terminal: whether it is one, which colour
 system it speaks, ``NO_COLOR`` / ``FORCE_COLOR``, its width, the theme's styles.
 The formatter asks Rich once, at construction, for the ANSI codes of each style
 in the theme and then builds lines by concatenation, so a token costs a string
-join, not a Rich render pass. Event text is never parsed as markup and never
-wrapped: what the model wrote is what the reader gets, made safe by
-:mod:`ai_infra_formatters.text_safety`.
+join, not a Rich render pass. Event text is never parsed as markup: what the
+model wrote is what the reader gets, made safe by
+:mod:`ai_infra_formatters.text_safety`. On a terminal, lines other than token
+text are wrapped at word boundaries (:mod:`ai_infra_formatters.wrapping`); a file
+or a pipe gets every line whole.
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ from ai_infra_formatters.visibility import (
     hidden_fields,
     parse_visibility,
 )
+from ai_infra_formatters.wrapping import wrap_line
 
 __all__ = ["ConsoleFormatter", "MinimalFormatter", "PlainFormatter", "RichFormatter"]
 
@@ -63,6 +66,8 @@ _JSON: Final = OutputFormat.JSON
 _MINIMAL: Final = OutputFormat.MINIMAL
 _RICH: Final = OutputFormat.RICH
 _DETAIL_INDENT: Final = "    "
+#: Where a wrapped detail row's value continues: under its key's text, two deeper.
+_VALUE_INDENT: Final = len(_DETAIL_INDENT) + 2
 
 
 def _uncached(style: Style) -> Style:
@@ -90,6 +95,15 @@ def _uncached(style: Style) -> Style:
         overline=style.overline,
         link=style.link,
     )
+
+
+def _writes_to_terminal(console: Console) -> bool:
+    """True when *console* writes to a real terminal (not a file or a pipe, whatever
+    ``FORCE_COLOR`` / ``force_terminal`` make Rich believe)."""
+    try:
+        return bool(console.file.isatty())
+    except (AttributeError, ValueError, OSError):  # no isatty, or a closed file
+        return False
 
 
 def _style_codes(style: Style, color_system: ColorSystem | None) -> tuple[str, str]:
@@ -122,6 +136,10 @@ class ConsoleFormatter:
         show_timestamps: start every line but tokens with the event's time of day,
             in local time (``14:03:07``), as structlog's and lnav's consoles do. The
             time is the event's ``timestamp`` (Unix seconds or ISO-8601), else now.
+        wrap: break lines other than token text at word boundaries to the console's
+            width, continuing under the line's text (a hanging indent). ``None``
+            (default): only when the console's file is a terminal (a file or a
+            pipe gets every line whole, whatever ``FORCE_COLOR`` says).
     """
 
     def __init__(
@@ -137,6 +155,7 @@ class ConsoleFormatter:
         max_value_length: int | None = DEFAULT_MAX_LENGTH,
         truncation_marker: str = DEFAULT_TRUNCATION_MARKER,
         show_timestamps: bool = False,
+        wrap: bool | None = None,
     ) -> None:
         self.layout = OutputFormat.parse(layout)
         self.show_timestamps = show_timestamps
@@ -161,6 +180,7 @@ class ConsoleFormatter:
         self._reasoning_codes = self._codes.get("ai_infra.reasoning", _NO_CODES)
         self._panel_console: Console | None = None
         self._json: JsonFormatter | None = None
+        self.wrap = _writes_to_terminal(self.console) if wrap is None else wrap
 
     @property
     def inline_tokens(self) -> bool:
@@ -229,6 +249,8 @@ class ConsoleFormatter:
         if self.show_timestamps:
             headline = [(clock_time(fields.get("timestamp")), "ai_infra.timestamp"), *headline]
         line = self._join(headline)
+        if self.wrap:
+            line = wrap_line(line, self.console.width, columns=2 if self.show_timestamps else 1)
         if layout is _RICH:
             return self._with_details(line, etype, rendering)
         return line
@@ -288,8 +310,11 @@ class ConsoleFormatter:
         key_before, key_after = self._codes.get("ai_infra.detail_key", _NO_CODES)
         for key, value in rendering.details:
             gap = "" if value.startswith("\n") else " "  # a block starts on the next line
-            shown = value.replace("\n", "\n" + _DETAIL_INDENT)
-            lines.append(f"{_DETAIL_INDENT}{key_before}{key}:{key_after}{gap}{shown}")
+            row = f"{_DETAIL_INDENT}{key_before}{key}:{key_after}{gap}"
+            if gap and self.wrap:  # a one-line value; a block keeps its layout
+                lines.append(wrap_line(row + value, self.console.width, indent=_VALUE_INDENT))
+            else:
+                lines.append(row + value.replace("\n", "\n" + _DETAIL_INDENT))
         if rendering.panel is not None:
             lines.append(self._panel(etype, rendering.panel))
         return "\n".join(lines)
