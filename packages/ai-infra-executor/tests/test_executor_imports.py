@@ -106,3 +106,15 @@ def test_every_name_in_all_exists(module):
 def test_version_and_py_typed_ship_with_the_package():
     assert ai_infra_executor.__version__.count(".") == 2
     assert importlib.resources.files("ai_infra_executor").joinpath("py.typed").is_file()
+
+
+def test_the_licence_and_project_urls_are_in_the_metadata() -> None:
+    import importlib.metadata
+
+    meta = importlib.metadata.metadata("ai-infra-executor")
+    assert meta["License-Expression"] == "MIT"
+    urls = dict(url.split(", ", 1) for url in meta.get_all("Project-URL") or [])
+    assert set(urls) >= {"Homepage", "Repository", "Issues"}
+    files = importlib.metadata.files("ai-infra-executor") or []
+    (licence,) = [f for f in files if f.name == "LICENSE"]
+    assert licence.read_text("utf-8").startswith("MIT License")

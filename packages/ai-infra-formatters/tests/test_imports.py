@@ -104,3 +104,14 @@ def test_console_script_is_declared() -> None:
     scripts = importlib.metadata.entry_points(group="console_scripts")
     (entry,) = [ep for ep in scripts if ep.name == "ai-infra-format"]
     assert entry.value == "ai_infra_formatters.cli:main"
+
+
+def test_the_licence_and_project_urls_are_in_the_metadata() -> None:
+    meta = importlib.metadata.metadata("ai-infra-formatters")
+    assert meta["License-Expression"] == "MIT"
+    urls = dict(url.split(", ", 1) for url in meta.get_all("Project-URL") or [])
+    assert set(urls) >= {"Homepage", "Repository", "Issues"}
+    assert all(url.startswith("https://") for url in urls.values())
+    files = importlib.metadata.files("ai-infra-formatters") or []
+    (licence,) = [f for f in files if f.name == "LICENSE"]
+    assert licence.read_text("utf-8").startswith("MIT License")
