@@ -26,6 +26,7 @@ import argparse
 import asyncio
 import contextlib
 import functools
+import math
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -55,12 +56,35 @@ EXIT_USAGE: Final = 2
 EXIT_INTERRUPTED: Final = 130
 
 _FORMATS: Final = ("plain", "rich", "minimal", "json")
+_VISIBILITIES: Final = ("minimal", "standard", "detailed", "debug")
+
+_EXAMPLES: Final = """\
+examples:
+  ai-infra-executor demo                          the bundled roadmap, live view
+  ai-infra-executor demo --format plain           one line an event
+  ai-infra-executor demo --format json > run.ndjson   the run as NDJSON
+  ai-infra-executor demo --fail-task 3 --interrupt    a failing task, approval prompts
+  ai-infra-executor demo --visibility detailed    tool arguments and results too
+  ai-infra-executor demo --roadmap ROADMAP.md --latency-scale 0
+
+exit status:
+  0    the run ended (a failed task is part of a run), or the reader of stdout
+       went away early (`| head -1`)
+  1    the run raised, or stdout cannot be written (a full disk; the reason
+       goes to stderr)
+  2    usage error: bad arguments, a roadmap that cannot be read or holds no
+       task, LangGraph not installed
+  130  interrupted (Ctrl-C)
+"""
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``ai-infra-executor``."""
     parser = argparse.ArgumentParser(
-        prog=PROG, description="Executor stream events: run the LangGraph demo."
+        prog=PROG,
+        description="Executor stream events: run the LangGraph demo.",
+        epilog=_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
@@ -69,12 +93,21 @@ def build_parser() -> argparse.ArgumentParser:
         help="run a real LangGraph executor over a bundled roadmap (no LLM, no network)",
         description="Run a real LangGraph executor graph over a roadmap; the agent is a "
         "scripted LangChain chat model that streams tokens and calls tools.",
+        epilog=_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     demo.add_argument(
         "--format",
         choices=_FORMATS,
         default="rich",
         help="output: rich (live progress view in a terminal), plain, minimal, json (NDJSON)",
+    )
+    demo.add_argument(
+        "--visibility",
+        choices=_VISIBILITIES,
+        help="what the agent's events show: minimal (tokens and errors), standard (plus "
+        "thinking and tools, default), detailed (plus tool arguments, results and usage), "
+        "debug (everything)",
     )
     demo.add_argument(
         "--roadmap",
@@ -103,18 +136,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def demo_config(output_format: OutputFormat) -> ExecutorStreamConfig:
-    """The streaming settings the demo uses for *output_format*."""
+def demo_config(output_format: OutputFormat, visibility: str | None = None) -> ExecutorStreamConfig:
+    """The streaming settings the demo uses for *output_format*; *visibility*, when
+    given, is the agent's ``token_visibility`` instead of the format's own."""
     if output_format is OutputFormat.JSON:
-        return ExecutorStreamConfig.json_output()
-    if output_format is OutputFormat.MINIMAL:
-        return ExecutorStreamConfig.minimal()
-    return ExecutorStreamConfig(
-        output_format=output_format,
-        stream_tokens=True,
-        # The live view shows the node itself; as lines, nodes would drown the tasks.
-        show_node_transitions=output_format is OutputFormat.RICH,
-    )
+        config = ExecutorStreamConfig.json_output()
+    elif output_format is OutputFormat.MINIMAL:
+        config = ExecutorStreamConfig.minimal()
+    else:
+        config = ExecutorStreamConfig(
+            output_format=output_format,
+            stream_tokens=True,
+            # The live view shows the node itself; as lines, nodes would drown the tasks.
+            show_node_transitions=output_format is OutputFormat.RICH,
+        )
+    if visibility is not None:
+        config.token_visibility = visibility  # type: ignore[assignment]
+    return config
 
 
 class OutputError(Exception):
@@ -182,14 +220,19 @@ async def run_demo(args: argparse.Namespace) -> int:
         _usage_error(f"cannot read the roadmap: {exc}")
     if not state["todos"]:
         _usage_error(f"no '- [ ] task' line in the roadmap {state['roadmap_path']}")
+    tasks = len(state["todos"])
+    if args.fail_task is not None and args.fail_task > tasks:
+        _usage_error(
+            f"--fail-task {args.fail_task}: the roadmap has {tasks} task{'s' if tasks > 1 else ''}"
+        )
 
     output_format = OutputFormat.parse(args.format)
-    config = demo_config(output_format)
+    config = demo_config(output_format, args.visibility)
     config.output_stream = sys.stdout
     graph = build_demo_graph(
         fail_task=args.fail_task,
         interrupt_before_checkpoint=args.interrupt,
-        latency_scale=max(args.latency_scale, 0.0),
+        latency_scale=args.latency_scale,
     )
     executor = StreamingExecutor(
         graph,
@@ -242,7 +285,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line with *argv* (default: ``sys.argv[1:]``); return the exit status."""
     args = build_parser().parse_args(argv)
     if args.fail_task is not None and args.fail_task < 1:
-        _usage_error("--fail-task must be 1 or more")
+        _usage_error(f"--fail-task {args.fail_task}: tasks are numbered from 1")
+    if not (math.isfinite(args.latency_scale) and args.latency_scale >= 0):
+        _usage_error(f"--latency-scale {args.latency_scale}: give a number 0 or more")
     if sys.stdout is None:  # the process started with file descriptor 1 closed
         _usage_error("stdout is closed: nothing to write the events to")
     try:
