@@ -1,7 +1,9 @@
 """Shared set-up for the ai-infra-executor tests.
 
-* Hypothesis profiles: ``ci`` (500 examples a property, no deadline) and ``dev``
-  (100 examples); the one named by ``HYPOTHESIS_PROFILE`` is loaded (default ``dev``).
+* Hypothesis profiles: ``ci`` (500 examples a property, no deadline), ``ci-quick``
+  (the same with 100; nox runs ``ci`` on one Python and this on the others) and
+  ``dev`` (100 examples); the one named by ``HYPOTHESIS_PROFILE`` is loaded (default
+  ``dev``).
 * Every test starts without the colour-related environment variables of the
   machine, so a developer's ``NO_COLOR`` or a CI's ``FORCE_COLOR`` cannot change
   what a test sees; tests that want one set it with ``monkeypatch``.
@@ -22,6 +24,12 @@ settings.register_profile(
     # exploration is the "dev" profile's job (the default when running pytest).
     derandomize=True,
     suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile(
+    # The same, fewer: the matrix runs "ci" on one Python and this on the others.
+    "ci-quick",
+    settings.get_profile("ci"),
+    max_examples=100,
 )
 settings.register_profile(
     "dev",

@@ -1,7 +1,8 @@
 """Shared set-up for the ai-infra-formatters tests.
 
 * Hypothesis profiles: ``ci`` (500 examples a property, the same every run, no
-  deadline) and ``dev`` (100 random examples); the one named by
+  deadline), ``ci-quick`` (the same with 100; nox runs ``ci`` on one Python and
+  this on the others) and ``dev`` (100 random examples); the one named by
   ``HYPOTHESIS_PROFILE`` is loaded (default ``dev``).
 * Every test starts with the colour- and size-related environment variables of the
   machine removed, so a developer's ``NO_COLOR`` or a CI's ``FORCE_COLOR`` cannot
@@ -24,6 +25,12 @@ settings.register_profile(
     # exploration is the "dev" profile's job (the default when running pytest).
     derandomize=True,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+settings.register_profile(
+    # The same, fewer: the matrix runs "ci" on one Python and this on the others.
+    "ci-quick",
+    settings.get_profile("ci"),
+    max_examples=100,
 )
 settings.register_profile(
     "dev",
