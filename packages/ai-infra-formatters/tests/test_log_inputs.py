@@ -28,6 +28,7 @@ def test_a_gzip_log_cut_short_is_a_read_error(tmp_path: Path) -> None:
     whole = gzip.compress(b'{"type":"done"}\n' * 10_000)
     cut = tmp_path / "cut.ndjson.gz"
     cut.write_bytes(whole[: len(whole) // 2])
+
     def read_all() -> None:
         with open_log(str(cut)) as log:
             while log.readline():
