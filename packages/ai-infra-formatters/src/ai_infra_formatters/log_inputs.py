@@ -14,7 +14,7 @@ import os
 import threading
 import time
 from collections.abc import Callable
-from typing import IO, Final
+from typing import IO, Final, cast
 
 __all__ = ["GZIP_MAGIC", "FollowedFile", "open_log"]
 
@@ -49,7 +49,7 @@ def open_log(path: str) -> IO[bytes]:
         raise
     if not compressed:
         return raw
-    return _GzipLog(filename=path, mode="rb", fileobj=raw)
+    return cast("IO[bytes]", _GzipLog(filename=path, mode="rb", fileobj=raw))
 
 
 class FollowedFile:

@@ -1,0 +1,216 @@
+"""`MarkdownStream`: a model's answer rendered as Markdown on a terminal while it streams.
+
+The usual way (a Rich ``Live`` re-rendering the whole answer's ``Markdown`` on
+every token) costs time quadratic in the answer, flickers, and once the answer
+is taller than the screen shows ``…`` or leaves copies of lines behind. Here the
+answer is cut into Markdown blocks as it arrives:
+
+* a block is finished at a blank line outside a fenced code block; a finished
+  block is rendered once and printed above the live area, where it stays;
+* only the unfinished block is live: redrawn at most *refresh_per_second* times
+  a second, and never taller than the screen (its last rows are shown, under
+  the opening fence of a code block it is in).
+
+So each part of the answer is rendered once for good and at most a bounded
+number of times live: the cost grows linearly with the answer.
+
+The text is untrusted: it passes :func:`~ai_infra_formatters.text_safety.safe_text`
+before Rich sees it (Rich's ``Markdown`` would pass raw escape sequences
+through), and links are shown with their address in brackets rather than as
+terminal hyperlinks whose hidden target could be anything (``hyperlinks=False``).
+
+Only for a terminal: elsewhere the caller writes the raw text (see
+:class:`~ai_infra_formatters.writer.EventWriter`).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from typing import Final
+
+from rich.cells import cell_len
+from rich.console import Console
+from rich.live import Live
+from rich.markdown import Markdown
+from rich.segment import Segment, Segments
+
+from ai_infra_formatters.text_safety import safe_text
+
+__all__ = ["MarkdownStream"]
+
+_FENCE: Final = re.compile(r" {0,3}(`{3,}|~{3,})")
+#: A list item's first line: ``- x``, ``* x``, ``+ x``, ``1. x``, ``1) x``.
+_LIST_ITEM: Final = re.compile(r" {0,3}(?:[-*+]|\d{1,9}[.)])(?:[ \t]|$)")
+#: The first characters of a line that may go on with a list ("" : none yet).
+_MAY_GO_ON_A_LIST: Final = frozenset(" \t-*+0123456789") | {""}
+#: A line that may go on with a list after a blank line: an item, or indented text.
+_CONTINUES_LIST: Final = re.compile(r" {0,3}(?:[-*+]|\d{1,9}[.)])(?:[ \t]|$)| {2,}\S|\t")
+
+
+class MarkdownStream:
+    """Render streamed answer text as Markdown on *console* (a terminal).
+
+    Args:
+        console: the Rich console to draw on.
+        refresh_per_second: the most redraws of the unfinished block a second.
+        code_theme: the Pygments theme of fenced code blocks.
+        clock: seconds, monotonic (tests pass their own).
+
+    Call :meth:`feed` with each piece of text, then :meth:`end` (also before
+    anything else is printed on the console: it finishes the answer).
+    """
+
+    def __init__(
+        self,
+        console: Console,
+        *,
+        refresh_per_second: float = 8.0,
+        code_theme: str = "monokai",
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.console = console
+        self._interval = 1.0 / refresh_per_second
+        self._code_theme = code_theme
+        self._clock = clock
+        self._live: Live | None = None
+        self._tail = ""  # the unfinished block
+        self._scanned = 0  # how much of the tail is whole lines already looked at
+        self._fence = ""  # the opening fence of the code block the tail is in
+        self._fence_line = ""
+        self._drawn_at = float("-inf")
+        self._gap = 0  # where a blank line may have ended the tail's first block
+        self._printed = 0  # blocks of this answer printed
+        #: How many blocks were rendered for good, and how many characters were
+        #: given to Markdown in all (live redraws included): the cost, for tests.
+        self.blocks_rendered = 0
+        self.chars_rendered = 0
+
+    @property
+    def active(self) -> bool:
+        """Whether an answer is being shown (text fed since the last :meth:`end`)."""
+        return self._live is not None
+
+    def feed(self, text: str) -> None:
+        """Add *text* to the answer: print the blocks it finishes, redraw the rest."""
+        if not text:
+            return
+        if self._live is None:
+            self._live = Live(
+                console=self.console,
+                auto_refresh=False,
+                transient=True,
+                redirect_stdout=False,
+                redirect_stderr=False,
+                vertical_overflow="crop",  # never "…", never copies left in the scrollback
+            )
+            self._live.start()
+        self._tail += text
+        self._print_finished_blocks()
+        now = self._clock()
+        if now - self._drawn_at >= self._interval:
+            self._drawn_at = now
+            self._live.update(self._markdown(self._visible_tail()), refresh=True)
+
+    def end(self) -> None:
+        """Finish the answer: its last block is printed; the live area is gone."""
+        live = self._live
+        if live is None:
+            return
+        live.update("", refresh=True)
+        live.stop()
+        self._live = None
+        if self._tail.strip():
+            self._print_block(self._tail)
+        self._tail, self._scanned, self._fence, self._fence_line = "", 0, "", ""
+        self._gap = self._printed = 0
+
+    # -- blocks ---------------------------------------------------------------
+
+    def _print_finished_blocks(self) -> None:
+        """Print every block the tail's whole lines finish; keep the rest as the tail."""
+        tail = self._tail
+        start = self._scanned
+        done = 0  # where the blocks printed here end
+        while (newline := tail.find("\n", start)) >= 0:
+            line = tail[start:newline]
+            start = newline + 1
+            if self._fence:  # inside a code block, only its closing fence counts
+                if _closes(self._fence, line):
+                    self._fence = self._fence_line = ""
+                continue
+            if not line.strip():
+                if not self._gap and tail[done:start].strip():
+                    self._gap = start  # the block may end here: its next line tells
+                continue
+            if self._gap:
+                # A list item or an indented line after a blank one goes on with a
+                # list (a loose list); anything else starts a new block.
+                if not (_LIST_ITEM.match(tail, done) and _CONTINUES_LIST.match(line)):
+                    self._print_block(tail[done : self._gap])
+                    done = self._gap
+                self._gap = 0
+            if fence := _FENCE.match(line):
+                self._fence, self._fence_line = fence.group(1), line
+        if self._gap and tail[start : start + 1] not in _MAY_GO_ON_A_LIST:
+            # The next line has begun, and not as an item or indented: a new block.
+            self._print_block(tail[done : self._gap])
+            done = self._gap
+            self._gap = 0
+        self._tail = tail[done:]
+        self._scanned = start - done
+        if self._gap:
+            self._gap -= done
+
+    def _print_block(self, text: str) -> None:
+        """Render *text* (whole blocks) for good, one blank line after the block before it."""
+        console = self._live.console if self._live is not None else self.console
+        lines = console.render_lines(self._markdown(text), pad=False, new_lines=True)
+        # Markdown starts or ends some blocks with a blank line: one gap between blocks.
+        while lines and _blank(lines[-1]):
+            lines.pop()
+        while lines and _blank(lines[0]):
+            del lines[0]
+        if self._printed:
+            console.print()
+        console.print(Segments(segment for line in lines for segment in line), end="")
+        self._printed += 1
+        self.blocks_rendered += 1
+
+    def _markdown(self, text: str) -> Markdown:
+        self.chars_rendered += len(text)
+        return Markdown(safe_text(text), code_theme=self._code_theme, hyperlinks=False)
+
+    def _visible_tail(self) -> str:
+        """The unfinished block, cut to its last lines so that it fits the screen (with
+        room to spare for what rendering adds: a code block's padding, a margin)."""
+        room = max(self.console.height - 4, 1)
+        width = max(self.console.width, 1)
+        lines = self._tail.split("\n")
+        rows = 0
+        first = len(lines)
+        while first > 0:
+            rows += max(1, -(-cell_len(lines[first - 1]) // width))
+            if rows > room:
+                break
+            first -= 1
+        if first == 0:
+            return self._tail
+        shown = lines[first:]
+        if self._fence:  # keep it a code block: open it again above the rows shown
+            shown = [self._fence_line, *shown[1:]]
+        return "\n".join(shown)
+
+
+def _closes(opening: str, line: str) -> bool:
+    """True when *line* closes a code block opened by the fence *opening*: the same
+    character, at least as many, and nothing else on the line."""
+    text = line.strip()
+    return len(text) >= len(opening) and not text.strip(opening[0])
+
+
+def _blank(line: list[Segment]) -> bool:
+    """True for a line Markdown puts between elements: nothing but its newline (not a
+    row of spaces, such as a code block's padding)."""
+    return all(segment.text in ("", "\n") for segment in line)
