@@ -29,6 +29,8 @@ TEST_DEPS = ["pytest>=8", "pytest-asyncio>=0.24", "hypothesis>=6.100", "pyte>=0.
 UPSTREAM_AI_INFRA = "ai-infra==1.19.0"
 # The last ai-infra whose wheel has the executor's streaming module (1.6.0 removed it).
 UPSTREAM_AI_INFRA_EXECUTOR = "ai-infra==1.5.2"
+# AG-UI's protocol models and its conformance validator (which needs Python 3.11+).
+AG_UI_VALIDATORS = ["ag-ui-protocol>=1.0,<2", "ag-ui-validate>=0.4"]
 # The graphs people run, to test the executor against: LangChain's create_agent,
 # langgraph-supervisor and langgraph-swarm.
 REAL_GRAPH_DEPS = ["langchain>=1.0,<2", "langgraph-supervisor>=0.0.31", "langgraph-swarm>=0.1"]
@@ -107,7 +109,9 @@ def _profile(session: nox.Session) -> str:
 def tests_formatters(session: nox.Session) -> None:
     """ai-infra-formatters' tests against its built wheel."""
     wheel = build_wheel(session, FORMATTERS)
-    session.install(str(wheel), *TEST_DEPS)
+    # AG-UI's own models and conformance checker validate the ag-ui encoder's streams.
+    web = [*AG_UI_VALIDATORS] if session.python != "3.10" else []
+    session.install(str(wheel), *TEST_DEPS, *web)
     run_pytest(session, FORMATTERS / "tests")
 
 

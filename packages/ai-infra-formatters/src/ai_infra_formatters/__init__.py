@@ -5,7 +5,8 @@
 '{"type":"token","content":"Hi"}'
 
 The console formatters are Rich-backed and are imported on first use, so a
-JSON-only program never imports Rich.
+JSON-only program never imports Rich; so are the web protocol encoders
+(``AgUiEncoder``).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from ai_infra_formatters.visibility import Visibility, filter_fields, should_emi
 from ai_infra_formatters.writer import EventWriter, StreamClosedError, StreamWriteError
 
 if TYPE_CHECKING:
+    from ai_infra_formatters.ag_ui import AG_UI_HEADERS, AgUiEncoder
     from ai_infra_formatters.console import (
         ConsoleFormatter,
         MinimalFormatter,
@@ -35,9 +37,11 @@ if TYPE_CHECKING:
     )
 
 __all__ = [
+    "AG_UI_HEADERS",
     "CORE_EVENT_TYPES",
     "EXECUTOR_EVENT_TYPES",
     "KNOWN_EVENT_TYPES",
+    "AgUiEncoder",
     "ConsoleFormatter",
     "EventWriter",
     "JsonFormatter",
@@ -57,21 +61,28 @@ __all__ = [
     "stream_to_console",
 ]
 
-_CONSOLE_NAMES = frozenset(
-    {"ConsoleFormatter", "MinimalFormatter", "PlainFormatter", "RichFormatter"}
-)
+#: What loads on first use (PEP 562), by the module it is in: the Rich-backed
+#: formatters, and the web protocol encoders.
+_LAZY: dict[str, str] = {
+    "ConsoleFormatter": "console",
+    "MinimalFormatter": "console",
+    "PlainFormatter": "console",
+    "RichFormatter": "console",
+    "AgUiEncoder": "ag_ui",
+    "AG_UI_HEADERS": "ag_ui",
+}
 
 
 def __getattr__(name: str) -> Any:
-    # PEP 562: the Rich-backed formatters load on first use.
-    if name in _CONSOLE_NAMES:
-        from ai_infra_formatters import console
+    module_name = _LAZY.get(name)
+    if module_name is not None:
+        import importlib
 
-        value = getattr(console, name)
+        value = getattr(importlib.import_module(f"ai_infra_formatters.{module_name}"), name)
         globals()[name] = value
         return value
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | _CONSOLE_NAMES)
+    return sorted(set(globals()) | set(_LAZY))
