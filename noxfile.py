@@ -31,12 +31,19 @@ UPSTREAM_AI_INFRA = "ai-infra==1.19.0"
 UPSTREAM_AI_INFRA_EXECUTOR = "ai-infra==1.5.2"
 # AG-UI's protocol models and its conformance validator (which needs Python 3.11+).
 AG_UI_VALIDATORS = ["ag-ui-protocol>=1.0,<2", "ag-ui-validate>=0.4"]
+NODE_TESTS = FORMATTERS / "tests" / "node"
 # The graphs people run, to test the executor against: LangChain's create_agent,
 # langgraph-supervisor and langgraph-swarm.
 REAL_GRAPH_DEPS = ["langchain>=1.0,<2", "langgraph-supervisor>=0.0.31", "langgraph-swarm>=0.1"]
 
 nox.options.default_venv_backend = "uv|virtualenv"
-nox.options.sessions = ["tests-formatters", "tests-executor", "upstream-compat", "lint"]
+nox.options.sessions = [
+    "tests-formatters",
+    "tests-executor",
+    "web-protocols",
+    "upstream-compat",
+    "lint",
+]
 # Never let uv fetch an interpreter: the matrix runs on the Pythons the machine has.
 os.environ.setdefault("UV_PYTHON_DOWNLOADS", "never")
 
@@ -87,10 +94,10 @@ def build_wheel(session: nox.Session, package: Path) -> Path:
     return wheel
 
 
-def run_pytest(session: nox.Session, tests: Path) -> None:
+def run_pytest(session: nox.Session, *tests: Path) -> None:
     session.run(
         "pytest",
-        str(tests),
+        *map(str, tests),
         "-p",
         "no:cacheprovider",
         *session.posargs,
@@ -109,10 +116,23 @@ def _profile(session: nox.Session) -> str:
 def tests_formatters(session: nox.Session) -> None:
     """ai-infra-formatters' tests against its built wheel."""
     wheel = build_wheel(session, FORMATTERS)
-    # AG-UI's own models and conformance checker validate the ag-ui encoder's streams.
-    web = [*AG_UI_VALIDATORS] if session.python != "3.10" else []
-    session.install(str(wheel), *TEST_DEPS, *web)
+    session.install(str(wheel), *TEST_DEPS)
     run_pytest(session, FORMATTERS / "tests")
+
+
+@nox.session(name="web-protocols", python=FULL_PROPERTIES_PYTHON)
+def web_protocols(session: nox.Session) -> None:
+    """The web protocol encoders against each protocol's own validators: AG-UI's
+    models and conformance checker (Python), the AI SDK's UI message stream parser
+    (the npm ``ai`` package, pinned by tests/node's lockfile, run by Node)."""
+    if shutil.which("npm") is None:
+        session.error("npm is needed: the AI SDK's parser runs in Node")
+    session.run("npm", "ci", "--silent", "--prefix", str(NODE_TESTS), external=True)
+    wheel = build_wheel(session, FORMATTERS)
+    session.install(str(wheel), *TEST_DEPS, *AG_UI_VALIDATORS)
+    session.env["AI_INFRA_WEB_VALIDATORS"] = "required"
+    tests = FORMATTERS / "tests"
+    run_pytest(session, tests / "test_ag_ui.py", tests / "test_vercel_ai.py")
 
 
 @nox.session(name="tests-executor", python=EXECUTOR_PYTHONS, tags=["tests"])
