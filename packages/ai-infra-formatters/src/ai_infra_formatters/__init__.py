@@ -6,7 +6,7 @@
 
 The console formatters are Rich-backed and are imported on first use, so a
 JSON-only program never imports Rich; so are the web protocol encoders
-(``AgUiEncoder``).
+(``AgUiEncoder``, ``VercelAiEncoder``).
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from ai_infra_formatters.writer import EventWriter, StreamClosedError, StreamWri
 
 if TYPE_CHECKING:
     from ai_infra_formatters.ag_ui import AG_UI_HEADERS, AgUiEncoder
+    from ai_infra_formatters.vercel_ai import VERCEL_AI_HEADERS, VercelAiEncoder
     from ai_infra_formatters.console import (
         ConsoleFormatter,
         MinimalFormatter,
@@ -52,6 +53,8 @@ __all__ = [
     "StreamClosedError",
     "StreamFormatter",
     "StreamWriteError",
+    "VERCEL_AI_HEADERS",
+    "VercelAiEncoder",
     "Visibility",
     "__version__",
     "event_to_dict",
@@ -70,6 +73,8 @@ _LAZY: dict[str, str] = {
     "RichFormatter": "console",
     "AgUiEncoder": "ag_ui",
     "AG_UI_HEADERS": "ag_ui",
+    "VercelAiEncoder": "vercel_ai",
+    "VERCEL_AI_HEADERS": "vercel_ai",
 }
 
 
