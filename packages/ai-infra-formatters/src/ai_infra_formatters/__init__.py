@@ -29,19 +29,20 @@ from ai_infra_formatters.writer import EventWriter, StreamClosedError, StreamWri
 
 if TYPE_CHECKING:
     from ai_infra_formatters.ag_ui import AG_UI_HEADERS, AgUiEncoder
-    from ai_infra_formatters.vercel_ai import VERCEL_AI_HEADERS, VercelAiEncoder
     from ai_infra_formatters.console import (
         ConsoleFormatter,
         MinimalFormatter,
         PlainFormatter,
         RichFormatter,
     )
+    from ai_infra_formatters.vercel_ai import VERCEL_AI_HEADERS, VercelAiEncoder
 
 __all__ = [
     "AG_UI_HEADERS",
     "CORE_EVENT_TYPES",
     "EXECUTOR_EVENT_TYPES",
     "KNOWN_EVENT_TYPES",
+    "VERCEL_AI_HEADERS",
     "AgUiEncoder",
     "ConsoleFormatter",
     "EventWriter",
@@ -53,7 +54,6 @@ __all__ = [
     "StreamClosedError",
     "StreamFormatter",
     "StreamWriteError",
-    "VERCEL_AI_HEADERS",
     "VercelAiEncoder",
     "Visibility",
     "__version__",
