@@ -124,15 +124,24 @@ def tests_formatters(session: nox.Session) -> None:
 def web_protocols(session: nox.Session) -> None:
     """The web protocol encoders against each protocol's own validators: AG-UI's
     models and conformance checker (Python), the AI SDK's UI message stream parser
-    (the npm ``ai`` package, pinned by tests/node's lockfile, run by Node)."""
+    (the npm ``ai`` package, pinned by tests/node's lockfile, run by Node); on
+    streams made by hand and on whole executor runs over real LangGraph graphs."""
     if shutil.which("npm") is None:
         session.error("npm is needed: the AI SDK's parser runs in Node")
     session.run("npm", "ci", "--silent", "--prefix", str(NODE_TESTS), external=True)
-    wheel = build_wheel(session, FORMATTERS)
-    session.install(str(wheel), *TEST_DEPS, *AG_UI_VALIDATORS)
+    formatters = build_wheel(session, FORMATTERS)
+    executor = build_wheel(session, EXECUTOR)
+    session.install(
+        f"{executor}[langgraph]", str(formatters), *TEST_DEPS, *REAL_GRAPH_DEPS, *AG_UI_VALIDATORS
+    )
     session.env["AI_INFRA_WEB_VALIDATORS"] = "required"
     tests = FORMATTERS / "tests"
-    run_pytest(session, tests / "test_ag_ui.py", tests / "test_vercel_ai.py")
+    run_pytest(
+        session,
+        tests / "test_ag_ui.py",
+        tests / "test_vercel_ai.py",
+        EXECUTOR / "tests" / "test_web_protocol_runs.py",
+    )
 
 
 @nox.session(name="tests-executor", python=EXECUTOR_PYTHONS, tags=["tests"])

@@ -1,32 +1,23 @@
 """AgUiEncoder against AG-UI's own validators: every event through ``ag-ui-protocol``'s
 models (``TypeAdapter(ag_ui.core.Event)``), every stream through ``ag-ui-validate``'s
-conformance engine, with no finding of error severity (issue 14). ``nox -s
-web-protocols`` installs both (and fails, rather than skips, without them)."""
+conformance engine, with no finding of error severity (issue 14): see
+``web_validators``."""
 
 from __future__ import annotations
 
 import itertools
-import os
 from collections.abc import Iterable
 from importlib import resources
 from typing import Any
 
 import orjson
-import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from web_validators import checked_ag_ui, needs_ag_ui
 
 from ai_infra_formatters.ag_ui import AG_UI_HEADERS, AgUiEncoder
 
-if os.environ.get("AI_INFRA_WEB_VALIDATORS") == "required":  # nox -s web-protocols
-    import ag_ui.core as ag_ui_core
-    import ag_ui_validate
-else:
-    ag_ui_core = pytest.importorskip("ag_ui.core", reason="run nox -s web-protocols")
-    ag_ui_validate = pytest.importorskip("ag_ui_validate", reason="run nox -s web-protocols")
-from pydantic import TypeAdapter
-
-EVENT = TypeAdapter(ag_ui_core.Event)
+pytestmark = needs_ag_ui
 
 
 def encoder() -> AgUiEncoder:
@@ -39,27 +30,7 @@ def encode(events: Iterable[dict[str, Any]], *, error: str | None = None) -> str
     return "".join(enc.format(e) for e in events) + enc.close(error)
 
 
-def checked(stream: str) -> list[dict[str, Any]]:
-    """The stream's events, each validated by the protocol's models, the whole by the
-    conformance validator (no error finding)."""
-    assert stream.endswith("\n\n") or stream == ""
-    events = []
-    for frame in stream.split("\n\n")[:-1]:
-        assert frame.startswith("data: ")
-        assert "\n" not in frame
-        EVENT.validate_json(frame[len("data: ") :])  # raises on any wrong field
-        events.append(orjson.loads(frame[len("data: ") :]))
-    validator = ag_ui_validate.create_validator(
-        ag_ui_validate.ValidatorOptions(features=["shared-state"])
-    )
-    findings = []
-    for event in events:
-        findings += validator.feed(event)
-    findings += validator.finalize()
-    errors = [f"{d.rule} @{d.event_index}: {d.message}" for d in findings if d.severity == "error"]
-    assert errors == [], errors
-    assert validator.report().internal_errors == []
-    return events
+checked = checked_ag_ui
 
 
 def types(events: list[dict[str, Any]]) -> list[str]:

@@ -1,71 +1,28 @@
 """VercelAiEncoder against the AI SDK's own parser: the npm ``ai`` package (6.x)
 parses every stream with ``uiMessageChunkSchema`` and builds its message with
-``readUIMessageStream``, in Node (issue 14). ``nox -s web-protocols`` installs it
-(``tests/node``); without Node or ``npm ci`` there these tests are skipped."""
+``readUIMessageStream``, in Node (issue 14): see ``web_validators``."""
 
 from __future__ import annotations
 
 import itertools
-import json
-import os
 import random
-import shutil
-import subprocess
 from collections.abc import Iterable
 from importlib import resources
-from pathlib import Path
 from typing import Any
 
 import orjson
-import pytest
+from web_validators import checked_ui_message_streams, needs_ai_sdk
 
 from ai_infra_formatters.vercel_ai import VERCEL_AI_HEADERS, VercelAiEncoder
 
-NODE_DIR = Path(__file__).parent / "node"
-SCRIPT = NODE_DIR / "validate-ui-message-stream.mjs"
-NODE = shutil.which("node")
-
-_MISSING = NODE is None or not (NODE_DIR / "node_modules" / "ai").is_dir()
-if _MISSING and os.environ.get("AI_INFRA_WEB_VALIDATORS") == "required":
-    raise RuntimeError("nox -s web-protocols needs Node and `npm ci` in tests/node")
-pytestmark = pytest.mark.skipif(
-    _MISSING, reason="needs Node and `npm ci` in tests/node (nox -s web-protocols does both)"
-)
+pytestmark = needs_ai_sdk
+validated = checked_ui_message_streams
 
 
 def encode(events: Iterable[dict[str, Any]], *, error: str | None = None) -> str:
     ids = itertools.count(1)
     enc = VercelAiEncoder(message_id="msg-1", new_id=lambda: f"id-{next(ids)}")
     return "".join(enc.format(e) for e in events) + enc.close(error)
-
-
-def validated(*streams: str) -> list[dict[str, Any]]:
-    """The AI SDK's report on each stream, checked: no invalid chunk, no error from
-    building the message (but the stream's own ``error`` chunks), ``finish`` last,
-    ``[DONE]`` at the end, every part done."""
-    assert NODE is not None
-    result = subprocess.run(
-        [NODE, str(SCRIPT)],
-        input="\0".join(streams),
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        timeout=120,
-        check=True,
-    )
-    reports: list[dict[str, Any]] = json.loads(result.stdout)
-    for report in reports:
-        assert report["invalid"] == [], report["invalid"]
-        # The only errors: the stream's own error chunks, which the SDK hands on.
-        assert [e for e in report["errors"] if e not in report["errorChunks"]] == []
-        assert report["lastType"] == "finish"
-        assert report["done"] is True
-        for part in report["parts"]:
-            if part["type"] in ("text", "reasoning"):
-                assert part["state"] == "done", part
-            elif part["type"] == "dynamic-tool":
-                assert part["state"] in ("output-available", "output-error"), part
-    return reports
 
 
 def chunks(stream: str) -> list[dict[str, Any]]:
