@@ -32,6 +32,8 @@ UPSTREAM_AI_INFRA_EXECUTOR = "ai-infra==1.5.2"
 # AG-UI's protocol models and its conformance validator (which needs Python 3.11+).
 AG_UI_VALIDATORS = ["ag-ui-protocol>=1.0,<2", "ag-ui-validate>=0.4"]
 NODE_TESTS = FORMATTERS / "tests" / "node"
+# What the README's web endpoint (examples/web_endpoint.py) and its test need.
+WEB_EXAMPLE_DEPS = ["starlette>=0.37", "httpx>=0.27"]
 # The graphs people run, to test the executor against: LangChain's create_agent,
 # langgraph-supervisor and langgraph-swarm.
 REAL_GRAPH_DEPS = ["langchain>=1.0,<2", "langgraph-supervisor>=0.0.31", "langgraph-swarm>=0.1"]
@@ -132,7 +134,12 @@ def web_protocols(session: nox.Session) -> None:
     formatters = build_wheel(session, FORMATTERS)
     executor = build_wheel(session, EXECUTOR)
     session.install(
-        f"{executor}[langgraph]", str(formatters), *TEST_DEPS, *REAL_GRAPH_DEPS, *AG_UI_VALIDATORS
+        f"{executor}[langgraph]",
+        str(formatters),
+        *TEST_DEPS,
+        *REAL_GRAPH_DEPS,
+        *AG_UI_VALIDATORS,
+        *WEB_EXAMPLE_DEPS,
     )
     session.env["AI_INFRA_WEB_VALIDATORS"] = "required"
     tests = FORMATTERS / "tests"
@@ -141,6 +148,7 @@ def web_protocols(session: nox.Session) -> None:
         tests / "test_ag_ui.py",
         tests / "test_vercel_ai.py",
         EXECUTOR / "tests" / "test_web_protocol_runs.py",
+        EXECUTOR / "tests" / "test_web_endpoint_example.py",
     )
 
 

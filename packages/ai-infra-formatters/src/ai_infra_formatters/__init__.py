@@ -36,6 +36,7 @@ if TYPE_CHECKING:
         RichFormatter,
     )
     from ai_infra_formatters.vercel_ai import VERCEL_AI_HEADERS, VercelAiEncoder
+    from ai_infra_formatters.web_streams import sse_stream
 
 __all__ = [
     "AG_UI_HEADERS",
@@ -61,6 +62,7 @@ __all__ = [
     "filter_fields",
     "get_formatter",
     "should_emit_event",
+    "sse_stream",
     "stream_to_console",
 ]
 
@@ -75,6 +77,7 @@ _LAZY: dict[str, str] = {
     "AG_UI_HEADERS": "ag_ui",
     "VercelAiEncoder": "vercel_ai",
     "VERCEL_AI_HEADERS": "vercel_ai",
+    "sse_stream": "web_streams",
 }
 
 
