@@ -23,7 +23,7 @@ EXECUTOR = ROOT / "packages" / "ai-infra-executor"
 FORMATTER_PYTHONS = ["3.10", "3.11", "3.12", "3.13"]
 EXECUTOR_PYTHONS = ["3.11", "3.12", "3.13"]
 LINT_PYTHON = "3.11"
-TEST_DEPS = ["pytest>=8", "pytest-asyncio>=0.24", "hypothesis>=6.100"]
+TEST_DEPS = ["pytest>=8", "pytest-asyncio>=0.24", "hypothesis>=6.100", "pyte>=0.8"]
 UPSTREAM_AI_INFRA = "ai-infra==1.19.0"
 # The last ai-infra whose wheel has the executor's streaming module (1.6.0 removed it).
 UPSTREAM_AI_INFRA_EXECUTOR = "ai-infra==1.5.2"
