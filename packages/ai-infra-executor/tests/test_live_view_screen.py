@@ -12,8 +12,13 @@ import re
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from rich.cells import cell_len
 from rich.console import Console
+from rich.text import Text
 from terminal_screen import Terminal, words
+from test_live_view_safety import HOSTILE, foreign_characters
 
 from ai_infra_executor import (
     ExecutorStreamConfig,
@@ -29,6 +34,7 @@ from ai_infra_executor import (
     create_task_skipped_event,
     create_task_start_event,
 )
+from ai_infra_executor.live_tokens import TokenPane
 
 RICH = ExecutorStreamConfig(output_format="rich", stream_tokens=True)
 #: What only the live display draws: a spinner, a bar, the running node.
@@ -220,3 +226,43 @@ def test_a_title_wider_than_the_terminal_is_the_only_thing_cut():
     assert status.startswith(status[0] + " [1/1] A very long title")
     assert status.endswith("\u2026")
     assert len(status) == 40
+
+
+_PIECES = st.lists(
+    st.sampled_from(["a", "bb", "word ", " ", "  ", "\n", "longerthanarowofcells", "\u754c", "x "]),
+    max_size=40,
+)
+
+
+@given(pieces=_PIECES, width=st.integers(min_value=1, max_value=12))
+def test_the_pane_s_rows_hold_all_the_text_in_order_and_fit(pieces: list[str], width: int) -> None:
+    pane = TokenPane(width)
+    rows: list[Text] = []
+    for piece in pieces:
+        rows += pane.add(Text(piece))
+        assert cell_len(pane.tail.plain.rstrip()) <= max(width, 2)  # the tail is one row
+    rows += pane.finish()
+    text = "".join(pieces)
+    assert "".join(r.plain for r in rows).replace(" ", "") == text.replace(" ", "").replace(
+        "\n", ""
+    )
+    # A wide character never splits: a 1-cell row may hold one 2-cell character.
+    assert all(cell_len(r.plain) <= max(width, 2) for r in rows)
+    assert len(rows) >= text.rstrip("\n").count("\n")
+
+
+def test_a_hostile_reason_reaches_the_summary_only_made_safe():
+    console = terminal_console()
+    with LiveProgressView(console, RICH) as view:
+        view.handle(create_task_start_event(task(1, HOSTILE), 1, 2))
+        view.handle(create_task_skipped_event(task(1, HOSTILE), HOSTILE))
+        view.handle(create_task_start_event(task(2, "Two"), 2, 2))
+        view.handle(ExecutorStreamEvent("task_failed", task=task(2, "Two"), error=HOSTILE))
+        view.handle(create_run_end_event(0, 1, 1, 5.0))
+    assert isinstance(console.file, io.StringIO)
+    output = console.file.getvalue()
+    assert foreign_characters(output) == []
+    text = screen(console).text()
+    summary = text[text.index("\u25a0 Executor run complete") :]
+    assert "\n  \u2717 [2/2] Two - Fix \u241b]52;c;" in summary
+    assert "\n  \u25cb [1/2] Fix \u241b]52;c;" in summary
