@@ -30,14 +30,17 @@ import math
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Final, NoReturn
+from typing import TYPE_CHECKING, Any, Final, NoReturn
 
 from ai_infra_executor.__about__ import __version__
-from ai_infra_executor.builders import error_text
+from ai_infra_executor.builders import create_run_start_event, error_text
 from ai_infra_executor.config import ExecutorStreamConfig
 from ai_infra_formatters.cli import say
 from ai_infra_formatters.formats import OutputFormat
 from ai_infra_formatters.writer import silence_stream
+
+if TYPE_CHECKING:
+    from ai_infra_executor.live import LiveProgressView
 
 __all__ = [
     "EXIT_ERROR",
@@ -138,7 +141,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def demo_config(output_format: OutputFormat, visibility: str | None = None) -> ExecutorStreamConfig:
     """The streaming settings the demo uses for *output_format*; *visibility*, when
-    given, is the agent's ``token_visibility`` instead of the format's own."""
+    given, is the agent's ``token_visibility`` instead of the format's own.
+
+    Node transitions are on for ``rich`` (its live view shows the running node);
+    :func:`run_demo` turns them off when the view writes lines instead.
+    """
     if output_format is OutputFormat.JSON:
         config = ExecutorStreamConfig.json_output()
     elif output_format is OutputFormat.MINIMAL:
@@ -206,12 +213,15 @@ def _decide(value: Any, approve: bool) -> str:
 
 
 async def run_demo(args: argparse.Namespace) -> int:
-    """Run the demo as *args* (from :func:`build_parser`) say; return the exit status."""
-    from langgraph.types import Command
+    """Run the demo as *args* (from :func:`build_parser`) say; return the exit status.
 
+    The run's header is on screen before LangGraph is imported (that takes a
+    second or two): the roadmap is read, the view started and the header shown
+    first. Not on a terminal, the rich format makes plain's choices: no node
+    transitions, a ``progress`` line as each task ends.
+    """
     from ai_infra_executor.demo import bundled_roadmap
-    from ai_infra_executor.demo.graph import build_demo_graph, initial_state
-    from ai_infra_executor.graph import StreamingExecutor
+    from ai_infra_executor.demo.roadmap import initial_state
     from ai_infra_executor.live import LiveProgressView
 
     try:
@@ -229,6 +239,34 @@ async def run_demo(args: argparse.Namespace) -> int:
     output_format = OutputFormat.parse(args.format)
     config = demo_config(output_format, args.visibility)
     config.output_stream = sys.stdout
+    view = LiveProgressView(
+        config=config, live=None if output_format is OutputFormat.RICH else False
+    )
+    # The live view shows the node itself; as lines, nodes would drown the tasks.
+    config.show_node_transitions = view.is_live
+    try:
+        _output(view.start)
+        header = create_run_start_event(state["roadmap_path"], tasks)
+        _output(functools.partial(view.announce, header))
+        return await _run(args, state, config, view)
+    except BaseException:
+        # Leaving with an error (often the output's own): stopping may fail on the same
+        # stream, and must not replace the error to report.
+        with contextlib.suppress(OSError):
+            view.stop()
+        raise
+
+
+async def _run(
+    args: argparse.Namespace, state: Any, config: ExecutorStreamConfig, view: LiveProgressView
+) -> int:
+    """Run the demo graph on *state*, showing its events on *view* (started); the
+    view is stopped around each approval prompt and at the end."""
+    from langgraph.types import Command
+
+    from ai_infra_executor.demo.graph import build_demo_graph
+    from ai_infra_executor.graph import StreamingExecutor
+
     graph = build_demo_graph(
         fail_task=args.fail_task,
         interrupt_before_checkpoint=args.interrupt,
@@ -238,40 +276,30 @@ async def run_demo(args: argparse.Namespace) -> int:
         graph,
         streaming_config=config,
         subgraphs=True,
-        progress_events=output_format is not OutputFormat.RICH,
+        progress_events=not view.is_live,
     )
     run_config: dict[str, Any] = {
         "configurable": {"thread_id": "demo"},
         "recursion_limit": 10 + 8 * len(state["todos"]),
     }
-    view = LiveProgressView(
-        config=config, live=None if output_format is OutputFormat.RICH else False
-    )
     graph_input: Any = state
-    try:
+    while True:
+        question: Any = None
+        asked = False
+        # aclosing: a failing write stops the graph at once, not when collected.
+        events = executor.astream_events(graph_input, run_config)
+        async with contextlib.aclosing(events):
+            async for event in events:
+                _output(functools.partial(view.handle, event))
+                if event.type == "interrupt":
+                    asked, question = True, event.data.get("value")
+        if not asked:
+            break
+        # The display leaves no trace: the question comes right under the run's lines.
+        _output(view.stop)
+        decision = _decide(question, args.approve)
         _output(view.start)
-        while True:
-            question: Any = None
-            asked = False
-            # aclosing: a failing write stops the graph at once, not when collected.
-            events = executor.astream_events(graph_input, run_config)
-            async with contextlib.aclosing(events):
-                async for event in events:
-                    _output(functools.partial(view.handle, event))
-                    if event.type == "interrupt":
-                        asked, question = True, event.data.get("value")
-            if not asked:
-                break
-            _output(view.stop)
-            decision = _decide(question, args.approve)
-            _output(view.start)
-            graph_input = Command(resume=decision)
-    except BaseException:
-        # Leaving with an error (often the output's own): stopping may fail on the same
-        # stream, and must not replace the error to report.
-        with contextlib.suppress(OSError):
-            view.stop()
-        raise
+        graph_input = Command(resume=decision)
     _output(view.stop)
     return EXIT_OK
 

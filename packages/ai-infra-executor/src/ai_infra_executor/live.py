@@ -1,18 +1,25 @@
 """`LiveProgressView`: an executor run on a Rich console, as it happens.
 
-In a terminal it is a Rich live display: a progress bar of tasks done / total
-with the elapsed time, the current task and node, and the tokens the current
-task is streaming; every other event (a task completed, a tool called, an
-interrupt, ...) is printed above the display as it happens. When the console is
-not a terminal (a pipe, a file, CI) it degrades to line output: one line an
-event, tokens inline.
+In a terminal it is a Rich live display under the run's lines: a status line
+(spinner, the current task with its number, a bar of the tasks done, the run's
+clock; see :mod:`ai_infra_executor.live_status`), the running node, and the row
+of the agent's text being written. Every other event (a task completed, a tool
+called, an interrupt, ...) is printed above the display as it happens, and so is
+each finished row of the agent's text (:mod:`ai_infra_executor.live_tokens`): the
+scrollback keeps every task's answer. The run ends with a summary that names the
+tasks that failed or were skipped, and why (:mod:`ai_infra_executor.live_summary`).
+The display leaves no trace when it stops (before a prompt, at the end): what
+stays on screen is what was printed above it.
+
+When the console is not a terminal (a pipe, a file, CI) it degrades to line
+output: one line an event, tokens inline.
 
 Every event line comes from ai-infra-formatters (the config's layout, on this
 view's console); this module only draws the live widget around them. The text
-the widget shows of an event (task title, node, namespace) is made safe by
-:func:`ai_infra_formatters.text_safety.safe_cut`, like every formatter line; a
-malformed event (fields of the wrong type, text whose ``str()`` raises) never
-makes the view raise.
+the widget shows of an event (task title, node, namespace, reasons) is made safe
+by :func:`ai_infra_formatters.text_safety.safe_cut`, the agent's text by the
+formatter, like every formatter line; a malformed event (fields of the wrong
+type, text whose ``str()`` raises) never makes the view raise.
 """
 
 from __future__ import annotations
@@ -22,25 +29,21 @@ import io
 import math
 import sys
 import threading
+import time
 from collections.abc import Mapping
 from types import TracebackType
 from typing import Any, Final, TextIO, cast
 
 from rich.console import Console, Group, RenderableType
 from rich.live import Live
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    SpinnerColumn,
-    TaskID,
-    TextColumn,
-    TimeElapsedColumn,
-)
+from rich.spinner import Spinner
 from rich.text import Text
 
 from ai_infra_executor.config import ExecutorStreamConfig
 from ai_infra_executor.guarded_stream import GuardedStream
+from ai_infra_executor.live_status import StatusLine
+from ai_infra_executor.live_summary import RunSummary
+from ai_infra_executor.live_tokens import Kind, TokenPane
 from ai_infra_formatters.console import ConsoleFormatter
 from ai_infra_formatters.events import event_to_dict
 from ai_infra_formatters.formats import OutputFormat
@@ -103,10 +106,11 @@ class LiveProgressView:
             (``output_format``; ``json`` means NDJSON lines and never a live
             display), ``colors_enabled``, ``show_timing``, ``token_visibility``;
             nothing is shown when ``enabled`` is false.
-        token_lines: how many lines of the current task's tokens the display shows.
+        token_lines: how many rows of the agent's unfinished text the display shows
+            at most (finished rows are printed above it).
         refresh_per_second: how often the display is redrawn.
-        transient: remove the display when the view stops (default: leave the
-            last state on screen).
+        transient: remove the display when the view stops (default), as before
+            a prompt and at the run's end; ``False`` leaves its last state on screen.
         live: ``False`` always writes lines; ``None`` (default) draws live when
             the console is a terminal and the layout is not JSON.
     """
@@ -118,7 +122,7 @@ class LiveProgressView:
         *,
         token_lines: int = 4,
         refresh_per_second: float = 12.0,
-        transient: bool = False,
+        transient: bool = True,
         live: bool | None = None,
     ) -> None:
         self.config = config if config is not None else ExecutorStreamConfig()
@@ -154,20 +158,20 @@ class LiveProgressView:
         )
         self._lock = threading.RLock()
         self._live: Live | None = None
-        self._progress = Progress(
-            SpinnerColumn(),
-            TextColumn("{task.description}", markup=False),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=self.console,
-        )
-        self._bar: TaskID = self._progress.add_task("Waiting for the run to start", total=None)
+        self._spinner = Spinner("dots", style="progress.spinner")
+        self._label = "Waiting for the run to start"
         self._done = 0
         self._total: int | None = None
+        self._failed = False
+        self._started_at: float | None = None  # time.monotonic() at run_start
+        self._ended_ms: float | None = None  # the run's duration, once it ended
         self._running_nodes: list[str] = []
-        self._tokens = Text()
-        self._pane_kind = "token"
+        self._pane = TokenPane(self._pane_width())
+        self._summary = RunSummary(colors=self.config.colors_enabled)
+        self._task: tuple[str | None, str] | None = None  # the current task: title, label
+        self._hidden = False  # stopping: the widget draws nothing
+        #: A run_start was shown by announce(): the run's own is not shown again.
+        self._announced = False
 
     # -- lifecycle ------------------------------------------------------------
 
@@ -182,11 +186,16 @@ class LiveProgressView:
             if not self.is_live or self._live is not None:
                 return
             self._guard_console()
+            self._hidden = False
+            # Rich's own transient stop writes a bare carriage return; the view
+            # erases itself by drawing nothing as it stops (see stop()).
+            # The view itself is the renderable: each drawing (a refresh, a line
+            # printed above) asks it for its state then.
             live = self._live = Live(
+                self,
                 console=self.console,
-                get_renderable=self.__rich__,
                 refresh_per_second=self.refresh_per_second,
-                transient=self.transient,
+                transient=False,
                 redirect_stdout=False,
                 redirect_stderr=False,
             )
@@ -200,9 +209,12 @@ class LiveProgressView:
             self._guard.raise_failure()
 
     def stop(self) -> None:
-        """Stop drawing and leave the display as it is; :meth:`start` resumes it.
+        """Stop drawing; :meth:`start` resumes it.
 
-        Call it before asking the user something on the same terminal.
+        The display is erased (unless the view is not ``transient``): what stays
+        on the terminal is what was printed above it, and the cursor is where the
+        display began. Call it before asking the user something on the same
+        terminal: the question then comes right under the run's lines.
 
         Raises:
             StreamClosedError: the reader of the console's stream went away (once).
@@ -210,11 +222,15 @@ class LiveProgressView:
         """
         with self._lock:
             live, self._live = self._live, None
+            # Its last drawing, as it stops, is nothing: no trace left.
+            self._hidden = self.transient
         if live is not None:
             try:
                 live.stop()
             finally:
                 self._unguard_console()
+                with self._lock:
+                    self._hidden = False
             self._guard.raise_failure()
         if not self.is_live:
             self._writer.end_line()
@@ -252,6 +268,26 @@ class LiveProgressView:
 
     # -- events ---------------------------------------------------------------
 
+    def announce(self, event: Any) -> None:
+        """Show the run's ``run_start`` *event* now, before the run streams it.
+
+        For a run that takes a while to begin (the demo imports LangGraph first):
+        the header is on screen at once, and the ``run_start`` the run then
+        streams is taken in (the count of tasks, the clock) without being shown
+        twice. JSON output shows only the run's own event.
+
+        Raises:
+            StreamClosedError: the reader of the stream went away.
+            StreamWriteError: writing to the stream failed otherwise.
+        """
+        if not self.config.enabled or isinstance(self.formatter, JsonFormatter):
+            return
+        self.handle(event)
+        with self._lock:
+            self._started_at = None  # the run's clock starts with the run
+            self._label = "Starting"
+            self._announced = True
+
     def handle(self, event: Any) -> None:
         """Show *event* (any event ai-infra-formatters reads; a malformed one too).
 
@@ -263,6 +299,9 @@ class LiveProgressView:
         if not self.config.enabled:
             return
         if not self.is_live:
+            if self._announced and event_to_dict(event)["type"] == "run_start":
+                self._announced = False
+                return
             self._writer.write(event, self.formatter)
             return
         if self._guard.failed:
@@ -274,55 +313,88 @@ class LiveProgressView:
     def _show(self, event: Any) -> None:
         fields = event_to_dict(event)
         etype = fields["type"]
+        rows: list[Text] = []
         with self._lock:
+            shown = True
             # Fields no reading survives (a mapping whose get() raises): the widget
             # keeps its state; the event's line is still printed below.
             with contextlib.suppress(Exception):
-                self._track(etype, fields, event)
+                shown = self._track(etype, fields, event, rows)
             live = self._live
         # Drawing happens outside the lock: Live's own lock is taken while it draws.
-        if etype in _WIDGET_ONLY:
-            if live is not None:
-                live.refresh()
-            return
-        line = self.formatter.format(event)
-        if line:
-            self._print_above(line, live)
+        above: list[RenderableType] = [self._indented(row) for row in rows]
+        if etype not in _WIDGET_ONLY and shown:
+            line = self.formatter.format(event)
+            if line:
+                with self._lock:
+                    # The agent's text so far goes above first, as a line of its own.
+                    above += [self._indented(row) for row in self._pane.finish()]
+                    summary = self._summary_of(etype, fields, line)
+                above.append(summary if summary is not None else Text.from_ansi(line))
+        if above:
+            self._print_above(above, live)
+        elif live is not None:
+            live.refresh()
 
-    def _print_above(self, line: str, live: Live | None) -> None:
-        text = Text.from_ansi(line)
+    def _summary_of(self, etype: str, fields: dict[str, Any], line: str) -> Text | None:
+        """The run's summary, for a ``run_end`` whose formatter line is *line*."""
+        if etype != "run_end":
+            return None
+        data = fields.get("data")
+        return self._summary.render(line, data if isinstance(data, Mapping) else {})
+
+    @staticmethod
+    def _indented(row: Text) -> Text:
+        return Text("  ") + row
+
+    def _print_above(self, renderables: list[RenderableType], live: Live | None) -> None:
+        group = Group(*renderables)
         if live is not None:
-            live.console.print(text, soft_wrap=True)
+            live.console.print(group, soft_wrap=True)
             return
         self._guard_console()  # not started: the console is not guarded yet
         try:
-            self.console.print(text, soft_wrap=True)
+            self.console.print(group, soft_wrap=True)
         finally:
             self._unguard_console()
 
-    def _track(self, etype: str, fields: dict[str, Any], event: Any) -> None:
+    def _pane_width(self) -> int:
+        return max(self.console.width - 2, 10)
+
+    def _track(self, etype: str, fields: dict[str, Any], event: Any, rows: list[Text]) -> bool:
+        """Take *event* into the widget's state; append the agent's finished rows to
+        *rows*. Returns whether the event's line is to be shown."""
         data = fields.get("data")
         if not isinstance(data, Mapping):
             data = {}
-        progress, bar = self._progress, self._bar
         if etype == "run_start":
             self._total = _count(data.get("total_tasks")) or None
-            progress.update(bar, description="Starting", total=self._total)
+            self._started_at, self._ended_ms = time.monotonic(), None
+            if self._announced:  # already on screen
+                self._announced = False
+                return False
+            self._label = "Starting"
         elif etype == "task_start":
             self._total = _count(data.get("total_tasks")) or self._total
-            self._tokens, self._pane_kind = Text(), "token"
-            progress.update(bar, description=self._task_label(fields), total=self._total)
+            rows += self._pane.finish()
+            self._ended_ms = None  # a task after a run_end: the run goes on
+            label = self._task_label(fields)
+            self._task = (task_title(fields), label)
+            self._label = label
         elif etype in _TASK_ENDS:
             self._done += 1
-            progress.update(bar, completed=self._done, total=self._total)
+            rows += self._pane.finish()
+            if etype == "task_failed":
+                self._failed = True
+            self._summary.record(etype, fields, self._end_label(fields))
         elif etype == "run_end":
             counts = [_count(data.get(k)) for k in ("completed", "failed", "skipped")]
             if any(n is not None for n in counts):
                 self._done = sum(n or 0 for n in counts)
             self._running_nodes.clear()
-            progress.update(
-                bar, description="Run complete", completed=self._done, total=self._total
-            )
+            rows += self._pane.finish()
+            self._ended_ms = self._run_duration(fields.get("duration_ms"))
+            self._label = "Run complete"
         elif etype == "node_start":
             self._running_nodes.append(_label(node_label(fields)))
         elif etype in ("node_end", "node_error", "interrupt"):
@@ -334,17 +406,30 @@ class LiveProgressView:
         elif etype in ("token", "reasoning"):
             text = self.formatter.format(event)
             if text:
-                if etype != self._pane_kind:
-                    # Reasoning and the answer never share a line of the pane.
-                    if self._tokens.plain[-1:] not in ("", "\n"):
-                        self._tokens.append("\n")
-                    if etype == "reasoning":
-                        self._tokens.append("\u2234 ", style="dim italic")
-                    self._pane_kind = etype
-                self._tokens.append_text(Text.from_ansi(text))
-        elif etype in ("tool_start", "tool_end") and self._tokens.plain[-1:] not in ("", "\n"):
+                self._pane.width = self._pane_width()
+                kind: Kind = "reasoning" if etype == "reasoning" else "token"
+                rows += self._pane.add(Text.from_ansi(text), kind)
+        elif etype in ("tool_start", "tool_end"):
             # The model's text before and after a tool call are separate answers.
-            self._tokens.append("\n")
+            rows += self._pane.finish()
+        return True
+
+    def _run_duration(self, duration_ms: Any) -> float | None:
+        """The run's duration: the ``run_end``'s own, else as this view's clock says."""
+        number = isinstance(duration_ms, (int, float)) and not isinstance(duration_ms, bool)
+        if number and math.isfinite(duration_ms) and duration_ms >= 0:
+            return float(duration_ms)
+        if self._started_at is None:
+            return None
+        return (time.monotonic() - self._started_at) * 1000
+
+    def _end_label(self, fields: dict[str, Any]) -> str:
+        """How the summary names the task a ``task_failed`` / ``task_skipped`` ended:
+        as its ``task_start`` did (with its number), else by its title."""
+        title = task_title(fields)
+        if self._task is not None and (title is None or title == self._task[0]):
+            return self._task[1]
+        return _label(title or "Task")
 
     @staticmethod
     def _task_label(fields: dict[str, Any]) -> str:
@@ -357,14 +442,29 @@ class LiveProgressView:
     # -- drawing --------------------------------------------------------------
 
     def __rich__(self) -> RenderableType:
-        """The live widget as it is now: progress bar, current node, token tail."""
+        """The live widget as it is now: status line, running node, the agent's
+        unfinished row; nothing once the run has ended (its summary says it all)."""
         with self._lock:
-            node = self._running_nodes[-1] if self._running_nodes else "-"
-            status = Text.assemble(("  node: ", "dim"), (node, "bold"))
-            parts: list[RenderableType] = [self._progress, status]
-            if self._tokens:
-                width = max(self.console.width - 4, 10)
-                lines = self._tokens.wrap(self.console, width)
-                tail = list(lines)[-self.token_lines :]
-                parts.append(Text("  ") + Text("\n  ").join(tail))
+            if self._hidden or self._ended_ms is not None:
+                return Group()
+            elapsed: float | None = None
+            if self._started_at is not None:
+                elapsed = (time.monotonic() - self._started_at) * 1000
+            parts: list[RenderableType] = [
+                StatusLine(
+                    self._label,
+                    done=self._done,
+                    total=self._total,
+                    elapsed_ms=elapsed,
+                    failed=self._failed,
+                    spinner=self._spinner,
+                )
+            ]
+            if self._running_nodes:
+                node = self._running_nodes[-1]
+                parts.append(Text.assemble(("  node: ", "dim"), (node, "bold")))
+            tail = self._pane.tail
+            if tail.plain:
+                lines = list(tail.wrap(self.console, self._pane_width()))[-self.token_lines :]
+                parts.append(Text("  ") + Text("\n  ").join(lines))
             return Group(*parts)
