@@ -1,5 +1,24 @@
 """`EventWriter`: writes formatted events to one stream, whole lines, shared by threads.
 
+**When the stream is flushed.** A flush per event halves the throughput of a
+bulk stream into a file or a pipe (each is a system call), so the writer
+flushes only where a reader would notice:
+
+* A token (or reasoning) written to a stream someone may be watching as it
+  grows (a terminal, a pipe, a socket, or a stream with no file descriptor) is
+  flushed at once: tokens appear live.
+* Any other write (whole event lines, and tokens written to a regular file or
+  ``/dev/null``) is flushed at once when the writer has not flushed such a
+  write in the last :data:`FLUSH_DELAY` seconds (a lone event after a pause
+  shows at once), else at most :data:`FLUSH_DELAY` seconds later by a timer
+  thread (so a bulk stream is flushed about 20 times a second, and what a
+  producer wrote before going idle still reaches its reader).
+* What is still unflushed when the interpreter exits is flushed by an
+  ``atexit`` handler; :meth:`EventWriter.flush` flushes at once.
+
+A failure of a deferred flush (a reader gone, a full disk) is reported by the
+next write or :meth:`EventWriter.end_line` exactly as if that write had failed.
+
 Writing to a stream can fail. :class:`EventWriter` (and so
 :func:`~ai_infra_formatters.output.stream_to_console`)
 never retries a failed write, never prints a traceback of its own and raises
@@ -60,13 +79,16 @@ It exits with status 0 and prints nothing to stderr.
 
 from __future__ import annotations
 
+import atexit
 import errno
 import os
+import stat
 import sys
 import threading
+import time
 import weakref
 from collections.abc import Callable
-from typing import Any, TextIO
+from typing import Any, Final, NoReturn, TextIO
 
 from ai_infra_formatters.events import event_type_of
 from ai_infra_formatters.formats import OutputFormat
@@ -74,10 +96,12 @@ from ai_infra_formatters.protocol import StreamFormatter
 from ai_infra_formatters.speakers import Speakers, has_text, is_reasoning, same_source, speaker_of
 
 __all__ = [
+    "FLUSH_DELAY",
     "EventWriter",
     "StreamClosedError",
     "StreamWriteError",
     "is_closed",
+    "is_watched_live",
     "silence_stream",
     "write_error",
     "write_text",
@@ -165,6 +189,33 @@ def is_closed(stream: Any) -> bool:
         return False
 
 
+#: The longest, in seconds, that written text waits in a stream's buffer before
+#: the writer flushes it (see the module documentation).
+FLUSH_DELAY: Final = 0.05
+
+
+def is_watched_live(stream: Any) -> bool:
+    """True when a reader may watch *stream* as it grows, so tokens are flushed at once.
+
+    A terminal, a pipe and a socket are; so is a stream without a file
+    descriptor (a ``StringIO``, a wrapper: nothing says otherwise). A regular
+    file and a device that is no terminal (``/dev/null``) are not: their tokens
+    are flushed as whole lines are.
+    """
+    try:
+        mode = os.fstat(stream.fileno()).st_mode
+    except (AttributeError, OSError, ValueError):
+        return True
+    if stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode):
+        return True
+    if stat.S_ISCHR(mode):
+        try:
+            return bool(stream.isatty())
+        except (AttributeError, OSError, ValueError):
+            return True
+    return False
+
+
 def _is_standard_stream(stream: Any) -> bool:
     try:
         return stream.fileno() in (1, 2)
@@ -175,10 +226,11 @@ def _is_standard_stream(stream: Any) -> bool:
 class EventWriter:
     """Writes formatted events to one text stream, safe to share between threads.
 
-    Tokens are written inline and flushed at once; every other event goes on a
-    line of its own, after a newline that closes any line tokens left open. One
-    event's text is written (and flushed) under a lock, so concurrent producers
-    never interleave inside a line.
+    Tokens are written inline; every other event goes on a line of its own,
+    after a newline that closes any line tokens left open. One event's text is
+    written under a lock, so concurrent producers never interleave inside a
+    line. Tokens are flushed at once where a reader may be watching, whole lines
+    within *flush_delay* seconds (the module documentation says when).
 
     With several producers, "inline" is per stream, not per producer: tokens
     from different producers that arrive while a token line is open join that
@@ -198,9 +250,11 @@ class EventWriter:
         stream: the text stream to write to (``write`` and ``flush`` are used).
             The writer keeps it alive, except a writer made by
             :func:`writer_for`, which refers to its stream weakly.
+        flush_delay: the longest, in seconds, that a written line waits in the
+            stream's buffer before it is flushed; ``0`` flushes after every event.
     """
 
-    def __init__(self, stream: TextIO) -> None:
+    def __init__(self, stream: TextIO, *, flush_delay: float = FLUSH_DELAY) -> None:
         self._stream: TextIO | None = stream
         self._stream_ref: weakref.ref[TextIO] | None = None
         self._lock = threading.Lock()
@@ -211,6 +265,16 @@ class EventWriter:
         self._speakers = Speakers()
         self._closed = False
         self._error: OSError | None = None
+        self.flush_delay = flush_delay
+        # Flushing (see the module documentation): whether the stream holds text
+        # written since the last flush; whether a reader may watch it (None: not
+        # asked yet); until when a write is left to the timer; the timer; and the
+        # failure of a flush the timer made, for the next write to report.
+        self._unflushed = False
+        self._live: bool | None = None
+        self._quiet_until = 0.0
+        self._timer: threading.Timer | None = None
+        self._deferred_failure: Exception | None = None
 
     @classmethod
     def _weakly(cls, stream: TextIO, ref: weakref.ref[TextIO]) -> EventWriter:
@@ -237,6 +301,7 @@ class EventWriter:
     def stream(self, stream: TextIO) -> None:
         self._stream = stream
         self._stream_ref = None
+        self._live = None
 
     def _target(self) -> TextIO | None:
         """The stream, or ``None`` when it was weakly held and no longer exists."""
@@ -264,6 +329,22 @@ class EventWriter:
         with self._lock:
             self._closed = False
             self._error = None
+            self._deferred_failure = None
+
+    def flush(self) -> None:
+        """Flush what was written to the stream now (before handing it to other code,
+        or closing it).
+
+        Raises:
+            StreamClosedError: the stream's reader went away, or the stream was
+                closed (now, or in a deferred flush).
+            StreamWriteError: flushing failed with another ``OSError``, now or in a
+                deferred flush, or an earlier write did.
+        """
+        with self._lock:
+            if self._dropping():
+                return
+            self._flush()
 
     def formatter_for(self, format: OutputFormat | str, colors_enabled: bool) -> StreamFormatter:
         """A formatter for this stream, made once per (format, colours).
@@ -333,6 +414,8 @@ class EventWriter:
                         self._emit(text, line_open=not text.endswith("\n"))
                     else:
                         self._write_token(event, etype, text, label_of)
+                    if self._unflushed:
+                        self._flush_written(token=True)
                 return
             if not text:
                 return
@@ -341,6 +424,7 @@ class EventWriter:
             if self._line_open:
                 text = "\n" + text
             self._emit(text + "\n", line_open=False)
+            self._flush_written(token=False)
 
     def end_line(self) -> None:
         """Close a line that tokens left open (call when a stream of tokens ends).
@@ -360,6 +444,8 @@ class EventWriter:
                 self._release_held()
             if self._line_open:
                 self._emit("\n", line_open=False)
+            if self._unflushed:
+                self._flush_written(token=False)
 
     # -- under the lock -------------------------------------------------------
 
@@ -411,6 +497,14 @@ class EventWriter:
         """True when the stream is closed; raises when an earlier write failed."""
         if self._closed:
             return True
+        failure = self._deferred_failure
+        if failure is not None:
+            self._deferred_failure = None
+            stream = self._target()
+            if stream is None:
+                self._closed = True
+                return True
+            self._fail(stream, failure)
         error = self._error
         if error is not None:
             name = _stream_name(self._target())
@@ -422,7 +516,7 @@ class EventWriter:
         return False
 
     def _emit(self, text: str, *, line_open: bool) -> None:
-        """Write and flush *text*, turning a failure into the documented exception.
+        """Write *text* (not flushed), turning a failure into the documented exception.
 
         *line_open* is whether a line is left open once *text* is written. Until
         the stream's ``write`` has returned, the writer assumes one is: if the
@@ -435,21 +529,140 @@ class EventWriter:
             self._closed = True  # a weakly held stream that no longer exists: nobody reads it
             return
         self._line_open = True
+        self._unflushed = True
         try:
             write_text(stream, text)
-            self._line_open = line_open
+        except (OSError, ValueError) as exc:
+            self._fail(stream, exc)
+        self._line_open = line_open
+
+    def _flush_written(self, *, token: bool) -> None:
+        """Flush what was just written, at once or within :attr:`flush_delay`.
+
+        *token* says a token line was written: flushed at once when a reader may
+        watch the stream. Any other write is flushed at once when none was in the
+        last :attr:`flush_delay` seconds, else by the timer.
+        """
+        if token:
+            live = self._live
+            if live is None:
+                live = self._live = is_watched_live(self._target())
+            if live:
+                self._flush()
+                return
+        now = time.monotonic()
+        if now >= self._quiet_until:
+            self._quiet_until = now + self.flush_delay
+            self._flush()
+        elif self._timer is None:
+            timer = threading.Timer(self._quiet_until - now, self._flush_late)
+            timer.daemon = True
+            try:
+                timer.start()
+            except RuntimeError:  # no new thread (the interpreter is exiting)
+                self._flush()
+                return
+            self._timer = timer
+            _late_flushes.add(self)
+
+    def _flush(self) -> None:
+        """Flush the stream now, turning a failure into the documented exception."""
+        stream = self._target()
+        if stream is None:
+            self._closed = True
+            return
+        try:
             stream.flush()
-        except BrokenPipeError as exc:
+        except (OSError, ValueError) as exc:
+            self._fail(stream, exc)
+        self._unflushed = False
+
+    def _fail(self, stream: TextIO, exc: Exception) -> NoReturn:
+        """Raise the documented exception for *exc*, raised by writing to or flushing
+        *stream*, and remember that the writer is closed or failed."""
+        if isinstance(exc, BrokenPipeError):
             self._closed = True
             raise write_error(stream, exc) from None
-        except OSError as exc:
+        if isinstance(exc, OSError):
             self._error = exc
             raise write_error(stream, exc) from None
-        except ValueError as exc:
-            if not is_closed(stream):
-                raise  # not the stream's "I/O operation on closed file": not ours to judge
+        if isinstance(exc, ValueError) and is_closed(stream):
             self._closed = True
             raise write_error(stream, exc) from None
+        raise exc  # not the stream's "I/O operation on closed file": not ours to judge
+
+    # -- deferred flushes -------------------------------------------------------
+
+    def _flush_late(self) -> None:
+        """The timer's flush (in its own thread): what was written since the last one.
+
+        A failure is kept for the next write to report (see :meth:`_dropping`); a
+        standard stream whose reader went away is silenced at once, so nothing
+        fails again at exit.
+        """
+        with self._lock:
+            self._timer = None
+            _late_flushes.discard(self)
+            self._flush_quietly()
+
+    def _flush_quietly(self) -> None:
+        """(Under the lock) flush what is unflushed; keep a failure for the next write."""
+        if (
+            not self._unflushed
+            or self._closed
+            or self._error is not None
+            or self._deferred_failure is not None
+        ):
+            return
+        stream = self._target()
+        if stream is None:
+            return
+        try:
+            stream.flush()
+        except Exception as exc:
+            if isinstance(exc, BrokenPipeError) and _is_standard_stream(stream):
+                silence_stream(stream)
+            self._deferred_failure = exc
+            return
+        self._unflushed = False
+
+    def _flush_at_exit(self) -> None:
+        """Flush what the timer has not yet (the interpreter is exiting)."""
+        timer = self._timer
+        if timer is not None:
+            timer.cancel()
+        # A timer thread stuck in a flush (a reader that does not read) holds the
+        # lock: give up after a while rather than hang the exit.
+        if self._lock.acquire(timeout=1.0):
+            try:
+                self._timer = None
+                self._flush_quietly()
+            finally:
+                self._lock.release()
+
+    def _after_fork(self) -> None:
+        """In a forked child: the timer thread and a lock it held did not come along."""
+        self._lock = threading.Lock()
+        self._timer = None
+
+
+#: The writers whose timer has not flushed yet; the exit handler flushes them.
+_late_flushes: weakref.WeakSet[EventWriter] = weakref.WeakSet()
+
+
+def _flush_all_at_exit() -> None:
+    for writer in list(_late_flushes):
+        writer._flush_at_exit()
+
+
+def _forget_timers_in_child() -> None:
+    for writer in list(_late_flushes):
+        writer._after_fork()
+
+
+atexit.register(_flush_all_at_exit)
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_timers_in_child)
 
 
 def write_error(stream: Any, exc: OSError | ValueError) -> StreamWriteError:
