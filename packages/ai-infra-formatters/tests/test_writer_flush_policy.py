@@ -210,6 +210,17 @@ def test_a_line_before_the_producer_goes_idle_reaches_the_reader(pipe: tuple[int
     assert got == "⚙ web_search\n✗ rate limited by provider\n■ Done · 2 tools called\n"
 
 
+def test_a_producer_that_never_pauses_is_still_flushed_now_and_then() -> None:
+    stream = Recorder()
+    writer = EventWriter(stream, flush_delay=0.01)
+    formatter = plain()
+    deadline = time.monotonic() + PATIENCE
+    while stream.flushes < 4 and time.monotonic() < deadline:
+        writer.write(LINE, formatter)  # no pause: the timer never sees an idle writer
+    assert stream.flushes >= 4
+    assert stream.flushed.endswith("Node started\n")
+
+
 def test_stream_to_console_into_a_pipe_arrives_whole_and_in_order(
     pipe: tuple[int, Any],
 ) -> None:
