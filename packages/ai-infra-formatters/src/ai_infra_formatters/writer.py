@@ -10,9 +10,12 @@ flushes only where a reader would notice:
 * Any other write (whole event lines, and tokens written to a regular file or
   ``/dev/null``) is flushed at once when the writer has not flushed such a
   write in the last :data:`FLUSH_DELAY` seconds (a lone event after a pause
-  shows at once), else at most :data:`FLUSH_DELAY` seconds later by a timer
-  thread (so a bulk stream is flushed about 20 times a second, and what a
-  producer wrote before going idle still reaches its reader).
+  shows at once). Otherwise a timer thread looks again every
+  :data:`FLUSH_DELAY` seconds: while the producer keeps writing, it has the
+  producer flush at its next write (so a bulk stream is flushed about 20 times
+  a second, never per line); once a whole delay passes without a write, it
+  flushes itself. What a producer wrote before going idle reaches its reader
+  within about twice :data:`FLUSH_DELAY`.
 * What is still unflushed when the interpreter exits is flushed by an
   ``atexit`` handler; :meth:`EventWriter.flush` flushes at once.
 
@@ -189,8 +192,8 @@ def is_closed(stream: Any) -> bool:
         return False
 
 
-#: The longest, in seconds, that written text waits in a stream's buffer before
-#: the writer flushes it (see the module documentation).
+#: How often, in seconds, the writer flushes a stream it is not asked to flush at
+#: once (see the module documentation).
 FLUSH_DELAY: Final = 0.05
 
 
@@ -264,7 +267,7 @@ class EventWriter:
     after a newline that closes any line tokens left open. One event's text is
     written under a lock, so concurrent producers never interleave inside a
     line. Tokens are flushed at once where a reader may be watching, whole lines
-    within *flush_delay* seconds (the module documentation says when).
+    every *flush_delay* seconds (the module documentation says when).
 
     With several producers, "inline" is per stream, not per producer: tokens
     from different producers that arrive while a token line is open join that
@@ -284,8 +287,8 @@ class EventWriter:
         stream: the text stream to write to (``write`` and ``flush`` are used).
             The writer keeps it alive, except a writer made by
             :func:`writer_for`, which refers to its stream weakly.
-        flush_delay: the longest, in seconds, that a written line waits in the
-            stream's buffer before it is flushed; ``0`` flushes after every event.
+        flush_delay: how often, in seconds, lines are flushed in a bulk stream (an
+            idle writer's within about twice that); ``0`` flushes after every event.
     """
 
     def __init__(self, stream: TextIO, *, flush_delay: float = FLUSH_DELAY) -> None:
@@ -444,7 +447,8 @@ class EventWriter:
                 and has_text(event)
             )
         with self._lock:
-            if (self._error is not None or self._deferred_failure is not None) and self._dropping():
+            failing = self._error is not None or self._deferred_failure is not None
+            if (self._closed or failing) and self._dropping():
                 return
             if inline:
                 if text:
@@ -464,7 +468,7 @@ class EventWriter:
                         elif self._flush_due:
                             self._flush()
                 return
-            if not text or self._closed:
+            if not text:
                 return
             if self._speakers.holding:
                 self._release_held()
