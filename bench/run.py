@@ -74,7 +74,9 @@ class Row:
     ``value`` is the measured figure: for ``unit == "x"`` a ratio (for ``op ==
     ">="`` baseline time / candidate time, how many times faster the candidate
     is; for ``op == "<="`` candidate time / baseline time, what the candidate
-    costs in baselines); for ``unit == "MB"`` a size. ``status`` is ``pass``,
+    costs in baselines); for ``unit == "MB"`` a size; for ``unit == "s"`` a time
+    in seconds (an absolute target: its ratio to a same-run baseline goes in
+    ``note`` and ``detail``). ``status`` is ``pass``,
     ``fail`` (target missed), ``error`` (the row raised) or ``skipped`` (a
     part it needs is not installed, or the row was left out with ``--only``:
     then ``selected`` is false and the row does not count).
@@ -121,6 +123,11 @@ ROWS: Final[tuple[tuple[str, str, str, str, float, str], ...]] = (
      "f-string with pre-rendered ANSI prefixes (the limit)", ">=", 0.25, "x"),
     ("console_rich_naive", "ConsoleFormatter rich layout",
      "Console.print(Text) per event, captured (naive Rich)", ">=", 10.0, "x"),
+    # issue 12, speed of escaping and of the writer (bench_escape_token, bench_stream_file)
+    ("escape_10mb_token", "ConsoleFormatter plain: one 10 MB token, unsafe char every 25",
+     "seconds (vs the old str.translate in the note)", "<=", 0.3, "s"),
+    ("stream_to_console_file", "stream_to_console to a real file, plain, colours on",
+     "the same formatter's format() alone", ">=", 0.8, "x"),
     ("executor_pipeline", "executor: core event -> from_core_event -> format -> write",
      "JsonFormatter alone on ready dicts", ">=", 0.3, "x"),
     ("import_formatters", "python -c: import ai_infra_formatters + first JSON line",
@@ -743,6 +750,136 @@ def corpus_lines_in(size: int, corpus: Corpus) -> int:
     return lines
 
 
+# -- issue 12: escaping a huge token, and the writer's cost on a file ------------------
+
+#: The size of the token of the escape_10mb_token row, and how often it holds an
+#: unsafe character (one in this many characters).
+ESCAPE_TOKEN_CHARS: Final = 10_000_000
+ESCAPE_EVERY: Final = 25
+
+
+def escape_token(chars: int = ESCAPE_TOKEN_CHARS, every: int = ESCAPE_EVERY) -> str:
+    """Text of *chars* characters: printable ASCII with one terminal-unsafe character
+    in every *every*, taken in turn from :data:`_INJECTED` (ESC-like controls, a C1
+    CSI, bidi controls, a tag character, DEL, a line separator)."""
+    safe = "The quick brown fox jumps over the lazy dog. "
+    run = (safe * (every // len(safe) + 1))[: every - 1]
+    pieces = [run + char for char in _INJECTED]
+    block = "".join(pieces)
+    count = chars // len(block) + 1
+    return (block * count)[:chars]
+
+
+def _old_safe_text(text: str) -> str:
+    """``safe_text`` as it was before issue 12: one ``str.translate`` with the table."""
+    from ai_infra_formatters.text_safety import _TEXT_TABLE
+
+    if "\r\n" in text:
+        text = text.replace("\r\n", "\n")
+    return text.translate(_TEXT_TABLE)
+
+
+def _replace_each(text: str) -> str:
+    """The floor of any escaping: one C-speed ``str.replace`` per unsafe character used."""
+    for char in _INJECTED:
+        text = text.replace(char, "?")
+    return text
+
+
+def bench_escape_token(rows: dict[str, Row], rounds: int) -> None:
+    """The escape_10mb_token row: seconds for ConsoleFormatter plain to format one
+    10 MB token with an unsafe character every 25 characters.
+
+    The target is absolute (0.3 s), so the note and detail also give it as a
+    ratio to two same-run baselines on the same text: the old ``str.translate``
+    implementation (how many times faster the formatter is) and one
+    ``str.replace`` per unsafe character (what it costs in those). The output
+    must be the old implementation's, character for character.
+    """
+    row = rows["escape_10mb_token"]
+    plain, _ = console_formatters()
+    text = escape_token()
+    event = {"type": "token", "content": text}
+    same = plain.format(event) == _old_safe_text(text)
+    samples = interleave(
+        {
+            "format": (plain.format, [event]),
+            "old_translate": (_old_safe_text, [text]),
+            "str_replace": (_replace_each, [text]),
+        },
+        rounds,
+    )
+    seconds = min(samples["format"]) / 1e9
+    faster = faster_ratio(samples, "old_translate", "format")
+    cost = min(samples["format"]) / min(samples["str_replace"])
+    row.detail = {
+        "chars": len(text),
+        "unsafe_chars": len(text) // ESCAPE_EVERY,
+        "seconds": {name: round(min(v) / 1e9, 4) for name, v in samples.items()},
+        "faster_than_old_translate": round(faster, 2),
+        "cost_in_str_replace": round(cost, 2),
+        "same_output_as_old": same,
+    }
+    note = f"{faster:.1f}x the old translate, {cost:.1f}x str.replace"
+    row.judge(
+        seconds,
+        extra_ok=same,
+        note=note if same else f"{note}; output differs from the old implementation's",
+    )
+
+
+def bench_stream_file(rows: dict[str, Row], corpus: Corpus, rounds: int) -> None:
+    """The stream_to_console_file row: stream_to_console over the corpus into a real
+    temporary file, against the same formatter's ``format()`` alone.
+
+    Checked on the way: a pass written to a fresh file reads back exactly as the
+    same events written by an ``EventWriter`` into a ``StringIO`` (nothing lost,
+    nothing reordered by the deferred flushes).
+    """
+    from ai_infra_formatters import EventWriter, stream_to_console
+    from ai_infra_formatters.writer import writer_for
+
+    row = rows["stream_to_console_file"]
+    plain, _ = console_formatters()
+    expected = io.StringIO()
+    reference = EventWriter(expected)
+    for event in corpus.objects:
+        reference.write(event, plain)
+    reference.end_line()
+    with tempfile.TemporaryDirectory(prefix="ai-infra-bench-") as tmp:
+        check = Path(tmp) / "check.txt"
+        with check.open("w", encoding="utf-8") as out:
+            for event in corpus.objects:
+                stream_to_console(event, formatter=plain, stream=out)
+            writer_for(out).end_line()
+        same = check.read_text("utf-8") == expected.getvalue()
+        path = Path(tmp) / "events.txt"
+        with path.open("w", encoding="utf-8") as out:
+
+            def emit(event: Any) -> None:
+                stream_to_console(event, formatter=plain, stream=out)
+
+            samples = interleave(
+                {
+                    "stream_to_console": (emit, corpus.objects),
+                    "format": (plain.format, corpus.objects),
+                },
+                rounds,
+            )
+        size = path.stat().st_size
+    row.detail = {
+        "timing": _timing_detail(samples),
+        "bytes_written": size,
+        "same_text_as_a_stringio": same,
+    }
+    note = "" if same else "the file's text differs from the events written to a StringIO"
+    row.judge(
+        faster_ratio(samples, "format", "stream_to_console"),
+        extra_ok=same,
+        note=times_note(samples, "format", "stream_to_console", note),
+    )
+
+
 # -- profiling --------------------------------------------------------------------
 
 PROFILE_TARGETS: Final = {
@@ -804,7 +941,13 @@ def _shown(row: Row) -> str:
         return "-"
     if row.unit == "MB":
         return f"{row.value:.1f} MB"
+    if row.unit == "s":
+        return f"{row.value:.3f} s"
     return f"{row.value:.2f}x"
+
+
+#: How the target column writes each unit after the number.
+_UNIT_SUFFIX: Final = {"x": "x", "MB": " MB", "s": " s"}
 
 
 def render_table(rows: Iterable[Row]) -> str:
@@ -815,7 +958,7 @@ def render_table(rows: Iterable[Row]) -> str:
             row.figure,
             row.baseline,
             _shown(row),
-            f"{row.op} {row.target:g}{' MB' if row.unit == 'MB' else 'x'}",
+            f"{row.op} {row.target:g}{_UNIT_SUFFIX[row.unit]}",
             row.status.upper() + (f"  ({row.note})" if row.note else ""),
         )
         for row in rows
@@ -945,6 +1088,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         (("json_escape_cost",), lambda: bench_json_escaping(rows, corpus, args.rounds)),
         (("console_plain_naive", "console_plain_fstring", "console_rich_naive"),
          lambda: bench_console(rows, corpus, args.rounds)),
+        (("escape_10mb_token",), lambda: bench_escape_token(rows, args.rounds)),
+        (("stream_to_console_file",), lambda: bench_stream_file(rows, corpus, args.rounds)),
         (("executor_pipeline",), lambda: bench_pipeline(rows, corpus, args.rounds)),
         (("import_formatters", "import_executor"), lambda: bench_imports(rows, args.import_reps)),
         (("cli_ndjson",), lambda: bench_cli(rows, corpus, args.log_mb)),

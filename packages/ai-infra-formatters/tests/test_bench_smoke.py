@@ -30,6 +30,8 @@ ROW_IDS = [
     "console_plain_naive",
     "console_plain_fstring",
     "console_rich_naive",
+    "escape_10mb_token",
+    "stream_to_console_file",
     "executor_pipeline",
     "import_formatters",
     "import_executor",

@@ -99,8 +99,9 @@ def stream_to_console(
             ``config.enabled`` is false.
         formatter: overrides the formatter *config* asks for.
 
-    Tokens are written inline and flushed as they come; every other event goes on
-    a line of its own (see :func:`ai_infra_formatters.stream_to_console`).
+    Tokens are written inline, flushed as they come on a terminal or a pipe; every
+    other event goes on a line of its own, flushed within a fraction of a second
+    (see :func:`ai_infra_formatters.stream_to_console`).
     """
     cfg = _config_of(config)
     if not cfg.enabled:

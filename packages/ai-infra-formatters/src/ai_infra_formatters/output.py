@@ -56,8 +56,10 @@ def stream_to_console(
 ) -> None:
     """Format *event* and write it to *stream* (default: the current ``sys.stdout``).
 
-    Tokens are written inline and flushed so a reader sees them arrive; any other
-    event starts on a fresh line. *formatter* overrides *format* and
+    Tokens are written inline, and flushed at once on a terminal or a pipe so a
+    reader sees them arrive; any other event starts on a fresh line, flushed
+    within a fraction of a second (not after every line of a bulk stream; see
+    :mod:`ai_infra_formatters.writer`). *formatter* overrides *format* and
     *colors_enabled*. The formatter made for a (stream, format, colours) is
     reused across calls, and all calls for one stream share one
     :class:`EventWriter` (see :func:`writer_for`), so producers in many threads

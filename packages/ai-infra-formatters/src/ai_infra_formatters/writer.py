@@ -1,5 +1,27 @@
 """`EventWriter`: writes formatted events to one stream, whole lines, shared by threads.
 
+**When the stream is flushed.** A flush per event halves the throughput of a
+bulk stream into a file or a pipe (each is a system call), so the writer
+flushes only where a reader would notice:
+
+* A token (or reasoning) written to a stream someone may be watching as it
+  grows (a terminal, a pipe, a socket, or a stream with no file descriptor) is
+  flushed at once: tokens appear live.
+* Any other write (whole event lines, and tokens written to a regular file or
+  ``/dev/null``) is flushed at once when the writer has not flushed such a
+  write in the last :data:`FLUSH_DELAY` seconds (a lone event after a pause
+  shows at once). Otherwise a timer thread looks again every
+  :data:`FLUSH_DELAY` seconds: while the producer keeps writing, it has the
+  producer flush at its next write (so a bulk stream is flushed about 20 times
+  a second, never per line); once a whole delay passes without a write, it
+  flushes itself. What a producer wrote before going idle reaches its reader
+  within about twice :data:`FLUSH_DELAY`.
+* What is still unflushed when the interpreter exits is flushed by an
+  ``atexit`` handler; :meth:`EventWriter.flush` flushes at once.
+
+A failure of a deferred flush (a reader gone, a full disk) is reported by the
+next write or :meth:`EventWriter.end_line` exactly as if that write had failed.
+
 Writing to a stream can fail. :class:`EventWriter` (and so
 :func:`~ai_infra_formatters.output.stream_to_console`)
 never retries a failed write, never prints a traceback of its own and raises
@@ -60,13 +82,16 @@ It exits with status 0 and prints nothing to stderr.
 
 from __future__ import annotations
 
+import atexit
 import errno
 import os
+import stat
 import sys
 import threading
+import time
 import weakref
-from collections.abc import Callable
-from typing import Any, TextIO
+from collections.abc import Callable, Hashable, Mapping
+from typing import Any, Final, NoReturn, TextIO
 
 from ai_infra_formatters.events import event_type_of
 from ai_infra_formatters.formats import OutputFormat
@@ -74,10 +99,12 @@ from ai_infra_formatters.protocol import StreamFormatter
 from ai_infra_formatters.speakers import Speakers, has_text, is_reasoning, same_source, speaker_of
 
 __all__ = [
+    "FLUSH_DELAY",
     "EventWriter",
     "StreamClosedError",
     "StreamWriteError",
     "is_closed",
+    "is_watched_live",
     "silence_stream",
     "write_error",
     "write_text",
@@ -165,6 +192,33 @@ def is_closed(stream: Any) -> bool:
         return False
 
 
+#: How often, in seconds, the writer flushes a stream it is not asked to flush at
+#: once (see the module documentation).
+FLUSH_DELAY: Final = 0.05
+
+
+def is_watched_live(stream: Any) -> bool:
+    """True when a reader may watch *stream* as it grows, so tokens are flushed at once.
+
+    A terminal, a pipe and a socket are; so is a stream without a file
+    descriptor (a ``StringIO``, a wrapper: nothing says otherwise). A regular
+    file and a device that is no terminal (``/dev/null``) are not: their tokens
+    are flushed as whole lines are.
+    """
+    try:
+        mode = os.fstat(stream.fileno()).st_mode
+    except (AttributeError, OSError, ValueError):
+        return True
+    if stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode):
+        return True
+    if stat.S_ISCHR(mode):
+        try:
+            return bool(stream.isatty())
+        except (AttributeError, OSError, ValueError):
+            return True
+    return False
+
+
 def _is_standard_stream(stream: Any) -> bool:
     try:
         return stream.fileno() in (1, 2)
@@ -172,13 +226,48 @@ def _is_standard_stream(stream: Any) -> bool:
         return False
 
 
+def _speaker(event: Any, kind: str) -> Hashable | None:
+    """:func:`~ai_infra_formatters.speakers.speaker_of`, read faster for the usual
+    event: a dict or an object (not a mapping) with no ``namespace`` and a string
+    ``node_name`` or none. Anything else is left to ``speaker_of`` itself."""
+    cls = type(event)
+    try:
+        if cls is dict:
+            namespace = event.get("namespace")
+            node = event.get("node_name")
+        elif _plain_object(cls):
+            namespace = getattr(event, "namespace", None)
+            node = getattr(event, "node_name", None)
+        else:
+            return speaker_of(event, kind)
+    except Exception:
+        return speaker_of(event, kind)
+    if namespace is not None or not (node is None or type(node) is str):
+        return speaker_of(event, kind)
+    if kind == "reasoning":
+        return (None, node, kind)
+    return None if node is None else (None, node)
+
+
+# Per class, whether it is no mapping (its fields are attributes).
+_PLAIN_CLASSES: dict[type, bool] = {}
+
+
+def _plain_object(cls: type) -> bool:
+    plain = _PLAIN_CLASSES.get(cls)
+    if plain is None:
+        plain = _PLAIN_CLASSES[cls] = not issubclass(cls, Mapping)
+    return plain
+
+
 class EventWriter:
     """Writes formatted events to one text stream, safe to share between threads.
 
-    Tokens are written inline and flushed at once; every other event goes on a
-    line of its own, after a newline that closes any line tokens left open. One
-    event's text is written (and flushed) under a lock, so concurrent producers
-    never interleave inside a line.
+    Tokens are written inline; every other event goes on a line of its own,
+    after a newline that closes any line tokens left open. One event's text is
+    written under a lock, so concurrent producers never interleave inside a
+    line. Tokens are flushed at once where a reader may be watching, whole lines
+    every *flush_delay* seconds (the module documentation says when).
 
     With several producers, "inline" is per stream, not per producer: tokens
     from different producers that arrive while a token line is open join that
@@ -198,9 +287,11 @@ class EventWriter:
         stream: the text stream to write to (``write`` and ``flush`` are used).
             The writer keeps it alive, except a writer made by
             :func:`writer_for`, which refers to its stream weakly.
+        flush_delay: how often, in seconds, lines are flushed in a bulk stream (an
+            idle writer's within about twice that); ``0`` flushes after every event.
     """
 
-    def __init__(self, stream: TextIO) -> None:
+    def __init__(self, stream: TextIO, *, flush_delay: float = FLUSH_DELAY) -> None:
         self._stream: TextIO | None = stream
         self._stream_ref: weakref.ref[TextIO] | None = None
         self._lock = threading.Lock()
@@ -211,6 +302,21 @@ class EventWriter:
         self._speakers = Speakers()
         self._closed = False
         self._error: OSError | None = None
+        self.flush_delay = flush_delay
+        # Flushing (see the module documentation): whether the stream holds text
+        # written since the last flush; whether a reader may watch it (None: not
+        # asked yet); until when a write is left to the timer; the timer; how many
+        # writes there were (the timer tells a busy producer from an idle one) and
+        # how many it saw last; whether it asks the busy producer to flush; and the
+        # failure of a flush the timer made, for the next write to report.
+        self._unflushed = False
+        self._live: bool | None = None
+        self._quiet_until = 0.0
+        self._timer: threading.Timer | None = None
+        self._writes = 0
+        self._writes_seen = 0
+        self._flush_due = False
+        self._deferred_failure: Exception | None = None
 
     @classmethod
     def _weakly(cls, stream: TextIO, ref: weakref.ref[TextIO]) -> EventWriter:
@@ -237,6 +343,7 @@ class EventWriter:
     def stream(self, stream: TextIO) -> None:
         self._stream = stream
         self._stream_ref = None
+        self._live = None
 
     def _target(self) -> TextIO | None:
         """The stream, or ``None`` when it was weakly held and no longer exists."""
@@ -264,6 +371,22 @@ class EventWriter:
         with self._lock:
             self._closed = False
             self._error = None
+            self._deferred_failure = None
+
+    def flush(self) -> None:
+        """Flush what was written to the stream now (before handing it to other code,
+        or closing it).
+
+        Raises:
+            StreamClosedError: the stream's reader went away, or the stream was
+                closed (now, or in a deferred flush).
+            StreamWriteError: flushing failed with another ``OSError``, now or in a
+                deferred flush, or an earlier write did.
+        """
+        with self._lock:
+            if self._dropping():
+                return
+            self._flush()
 
     def formatter_for(self, format: OutputFormat | str, colors_enabled: bool) -> StreamFormatter:
         """A formatter for this stream, made once per (format, colours).
@@ -324,7 +447,8 @@ class EventWriter:
                 and has_text(event)
             )
         with self._lock:
-            if self._dropping():
+            failing = self._error is not None or self._deferred_failure is not None
+            if (self._closed or failing) and self._dropping():
                 return
             if inline:
                 if text:
@@ -333,6 +457,16 @@ class EventWriter:
                         self._emit(text, line_open=not text.endswith("\n"))
                     else:
                         self._write_token(event, etype, text, label_of)
+                    if self._unflushed:
+                        live = self._live
+                        if live is None:
+                            live = self._live = is_watched_live(self._target())
+                        if live:
+                            self._flush()
+                        elif self._timer is None:
+                            self._flush_soon()
+                        elif self._flush_due:
+                            self._flush()
                 return
             if not text:
                 return
@@ -341,6 +475,10 @@ class EventWriter:
             if self._line_open:
                 text = "\n" + text
             self._emit(text + "\n", line_open=False)
+            if self._timer is None:
+                self._flush_soon()
+            elif self._flush_due:
+                self._flush()
 
     def end_line(self) -> None:
         """Close a line that tokens left open (call when a stream of tokens ends).
@@ -360,6 +498,8 @@ class EventWriter:
                 self._release_held()
             if self._line_open:
                 self._emit("\n", line_open=False)
+            if self._unflushed and self._timer is None:
+                self._flush_soon()
 
     # -- under the lock -------------------------------------------------------
 
@@ -369,21 +509,25 @@ class EventWriter:
         """Write a token's *text* so that a line never mixes two speakers (see
         :mod:`ai_infra_formatters.speakers`)."""
         speakers = self._speakers
-        speaker = speaker_of(event, etype)
+        speaker = _speaker(event, etype)
+        if self._line_open:
+            owner = speakers.owner
+            if speaker == owner or (speaker is None and not is_reasoning(owner)):
+                # The same speaker goes on; a token of unknown origin joins the line
+                # (never a line of reasoning).
+                stays_open = not text.endswith("\n")
+                self._emit(text, line_open=stays_open)
+                if speaker is not None:
+                    speakers.wrote(speaker)
+                if not stays_open:
+                    self._after_token()
+                return
 
         def label() -> str:
             return label_of(event)
 
         if self._line_open:
             owner = speakers.owner
-            if speaker == owner or (speaker is None and not is_reasoning(owner)):
-                # The same speaker goes on; a token of unknown origin joins the line
-                # (never a line of reasoning).
-                self._emit(text, line_open=not text.endswith("\n"))
-                if speaker is not None:
-                    speakers.wrote(speaker)
-                self._after_token()
-                return
             if owner is not None and speaker is not None and not same_source(owner, speaker):
                 # Two speakers at once: hold this one's text back.
                 if speakers.hold(speaker, text, label):
@@ -411,6 +555,14 @@ class EventWriter:
         """True when the stream is closed; raises when an earlier write failed."""
         if self._closed:
             return True
+        failure = self._deferred_failure
+        if failure is not None:
+            self._deferred_failure = None
+            stream = self._target()
+            if stream is None:
+                self._closed = True
+                return True
+            self._fail(stream, failure)
         error = self._error
         if error is not None:
             name = _stream_name(self._target())
@@ -422,7 +574,7 @@ class EventWriter:
         return False
 
     def _emit(self, text: str, *, line_open: bool) -> None:
-        """Write and flush *text*, turning a failure into the documented exception.
+        """Write *text* (not flushed), turning a failure into the documented exception.
 
         *line_open* is whether a line is left open once *text* is written. Until
         the stream's ``write`` has returned, the writer assumes one is: if the
@@ -430,26 +582,160 @@ class EventWriter:
         an interrupt comes between the write and this bookkeeping, the next
         event still starts on a fresh line.
         """
+        stream = self._stream
+        if stream is None:
+            stream = self._target()
+            if stream is None:
+                self._closed = True  # a weakly held stream that no longer exists: nobody reads it
+                return
+        self._line_open = True
+        self._unflushed = True
+        self._writes += 1
+        try:
+            try:
+                stream.write(text)
+            except UnicodeEncodeError:  # as write_text() does
+                stream.write(_encodable_text(text, stream))
+        except (OSError, ValueError) as exc:
+            self._fail(stream, exc)
+        self._line_open = line_open
+
+    def _flush_soon(self) -> None:
+        """Flush what was just written at once when nothing was flushed this way in
+        the last :attr:`flush_delay` seconds, else leave it to a timer (there is none
+        yet: the caller checks, so that a bulk stream pays one attribute test)."""
+        now = time.monotonic()
+        if now >= self._quiet_until:
+            self._quiet_until = now + self.flush_delay
+            self._flush()
+            return
+        self._writes_seen = self._writes
+        if not self._start_timer(self._quiet_until - now):
+            self._flush()
+
+    def _flush(self) -> None:
+        """Flush the stream now, turning a failure into the documented exception."""
         stream = self._target()
         if stream is None:
-            self._closed = True  # a weakly held stream that no longer exists: nobody reads it
+            self._closed = True
             return
-        self._line_open = True
+        self._flush_due = False
         try:
-            write_text(stream, text)
-            self._line_open = line_open
             stream.flush()
-        except BrokenPipeError as exc:
+        except (OSError, ValueError) as exc:
+            self._fail(stream, exc)
+        self._unflushed = False
+
+    def _fail(self, stream: TextIO, exc: Exception) -> NoReturn:
+        """Raise the documented exception for *exc*, raised by writing to or flushing
+        *stream*, and remember that the writer is closed or failed."""
+        if isinstance(exc, BrokenPipeError):
             self._closed = True
             raise write_error(stream, exc) from None
-        except OSError as exc:
+        if isinstance(exc, OSError):
             self._error = exc
             raise write_error(stream, exc) from None
-        except ValueError as exc:
-            if not is_closed(stream):
-                raise  # not the stream's "I/O operation on closed file": not ours to judge
+        if isinstance(exc, ValueError) and is_closed(stream):
             self._closed = True
             raise write_error(stream, exc) from None
+        raise exc  # not the stream's "I/O operation on closed file": not ours to judge
+
+    # -- deferred flushes -------------------------------------------------------
+
+    def _start_timer(self, delay: float) -> bool:
+        """Have :meth:`_on_timer` run in *delay* seconds; False when no thread can start."""
+        timer = threading.Timer(delay, self._on_timer)
+        timer.daemon = True
+        try:
+            timer.start()
+        except RuntimeError:  # the interpreter is exiting
+            self._timer = None
+            return False
+        self._timer = timer
+        _late_flushes.add(self)
+        return True
+
+    def _on_timer(self) -> None:
+        """The timer (in its own thread): flush what an idle producer left unflushed.
+
+        While the producer keeps writing, the timer does not touch the stream (that
+        would make the two threads take turns at the lock, which costs the producer
+        far more than a flush): it asks the producer to flush at its next write
+        and looks again :attr:`flush_delay` later. Once a whole delay passed
+        without a write, it flushes itself. A failure is kept for the next write
+        to report (see :meth:`_dropping`); a standard stream whose reader went away
+        is silenced at once, so nothing fails again at exit.
+        """
+        writes = self._writes
+        if writes != self._writes_seen:
+            self._writes_seen = writes
+            self._flush_due = True
+            if self._start_timer(self.flush_delay):
+                return
+        with self._lock:
+            self._timer = None
+            self._flush_due = False
+            _late_flushes.discard(self)
+            self._flush_quietly()
+
+    def _flush_quietly(self) -> None:
+        """(Under the lock) flush what is unflushed; keep a failure for the next write."""
+        if (
+            not self._unflushed
+            or self._closed
+            or self._error is not None
+            or self._deferred_failure is not None
+        ):
+            return
+        stream = self._target()
+        if stream is None:
+            return
+        try:
+            stream.flush()
+        except Exception as exc:
+            if isinstance(exc, BrokenPipeError) and _is_standard_stream(stream):
+                silence_stream(stream)
+            self._deferred_failure = exc
+            return
+        self._unflushed = False
+
+    def _flush_at_exit(self) -> None:
+        """Flush what the timer has not yet (the interpreter is exiting)."""
+        timer = self._timer
+        if timer is not None:
+            timer.cancel()
+        # A timer thread stuck in a flush (a reader that does not read) holds the
+        # lock: give up after a while rather than hang the exit.
+        if self._lock.acquire(timeout=1.0):
+            try:
+                self._timer = None
+                self._flush_quietly()
+            finally:
+                self._lock.release()
+
+    def _after_fork(self) -> None:
+        """In a forked child: the timer thread and a lock it held did not come along."""
+        self._lock = threading.Lock()
+        self._timer = None
+
+
+#: The writers whose timer has not flushed yet; the exit handler flushes them.
+_late_flushes: weakref.WeakSet[EventWriter] = weakref.WeakSet()
+
+
+def _flush_all_at_exit() -> None:
+    for writer in list(_late_flushes):
+        writer._flush_at_exit()
+
+
+def _forget_timers_in_child() -> None:
+    for writer in list(_late_flushes):
+        writer._after_fork()
+
+
+atexit.register(_flush_all_at_exit)
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_timers_in_child)
 
 
 def write_error(stream: Any, exc: OSError | ValueError) -> StreamWriteError:
