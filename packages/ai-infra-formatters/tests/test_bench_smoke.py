@@ -124,7 +124,8 @@ def test_rows_run_or_skip_as_the_environment_allows(smoke) -> None:
         assert cli["mb_per_s"] > 0
         for row_id in ("cli_json_throughput", "cli_plain_throughput"):
             timing = rows[row_id]["detail"]
-            assert len(timing["seconds"]) == len(timing["baseline_seconds"]) == timing["runs"]
+            runs = timing["runs"]
+            assert len(timing["wall_seconds"]) == len(timing["baseline_wall_seconds"]) == runs
             assert timing["mb_per_s"] > 0
 
 

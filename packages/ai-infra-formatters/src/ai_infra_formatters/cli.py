@@ -30,10 +30,8 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
-import json
 import sys
 from collections.abc import Iterator, Sequence
-from importlib import resources
 from typing import IO, Any, Final, NoReturn
 
 import orjson
@@ -182,6 +180,8 @@ def _stdlib_fallback(line: bytes) -> Any:
     UTF-16 or UTF-32 from the bytes: NDJSON is UTF-8.
     """
     try:
+        import json  # only for the rare line orjson refuses: not at every start
+
         return json.loads(line.decode("utf-8"), parse_constant=_reject_constant)
     except (ValueError, RecursionError):
         return None
@@ -559,6 +559,8 @@ def _open_input(
 ) -> Iterator[IO[bytes]]:
     """The binary stream to read: the demo log, FILE, or stdin (exits with status 2 on failure)."""
     if demo:
+        from importlib import resources  # ~8 ms to import: only for the demo
+
         resource = resources.files("ai_infra_formatters") / "data" / DEMO_LOG
         with resource.open("rb") as demo_log:
             yield demo_log
