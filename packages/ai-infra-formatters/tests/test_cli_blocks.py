@@ -33,6 +33,7 @@ from ai_infra_formatters.cli_lines import TOO_LONG, LineBlocks
 from ai_infra_formatters.cli_output import BlockOutput, _write_all
 from ai_infra_formatters.json_format import JsonFormatter
 from ai_infra_formatters.output import get_formatter
+from ai_infra_formatters.unsafe_chars import TERMINAL_ACTIVE
 from ai_infra_formatters.writer import EventWriter
 
 MODULE_CMD = (sys.executable, "-m", "ai_infra_formatters")
@@ -392,8 +393,12 @@ def test_output_is_byte_identical_to_the_writer_event_by_event(
     assert result.stderr.decode() == expected_err.decode()
     assert result.returncode == status
     assert got == expected_out
-    if "json" in args and status == 0:
-        assert len(got.splitlines()) > 10_000
+    if "json" in args:
+        # Nothing a terminal acts on is written raw (the input has plenty of it).
+        assert not TERMINAL_ACTIVE.intersection(map(ord, got.decode("utf-8")))
+        assert b"\\u009b" in got
+        if status == 0:
+            assert len(got.splitlines()) > 10_000
 
 
 @pytest.mark.parametrize("fmt", ["json", "plain"])

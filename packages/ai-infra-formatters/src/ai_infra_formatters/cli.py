@@ -316,12 +316,14 @@ class _Rendering:
         self.blocks = LineBlocks(source, max_line_bytes)
         # NDJSON lines go past the writer, as format_bytes made them, when nothing
         # the writer does applies to them (no token is inline in NDJSON).
-        self.ndjson = (
+        self.ndjson: JsonFormatter | None = None
+        if (
             output is not None
             and type(formatter) is JsonFormatter
             and not writer.closed
             and writer.error is None
-        )
+        ):
+            self.ndjson = formatter
         # The NDJSON lines of the block not sent yet. Each line is copied in at
         # once, so orjson's output is freed as soon as it is made: holding a
         # block's thousands of small buffers and freeing them together made the C
@@ -333,7 +335,7 @@ class _Rendering:
     def run(self) -> int:
         """Render every line; the exit status."""
         writer = self.writer
-        if self.ndjson:
+        if self.ndjson is not None:
             writer.end_line()  # NDJSON lines start on a line of their own
         reader = iter(self.blocks)
         while True:
@@ -372,7 +374,7 @@ class _Rendering:
         decode_error = orjson.JSONDecodeError
         write_event = self.writer.write
         formatter = self.formatter
-        format_bytes = formatter.format_bytes if self.ndjson else None  # type: ignore[attr-defined]
+        format_bytes = self.ndjson.format_bytes if self.ndjson is not None else None
         batch = self.batch
         unterminated = self.blocks.unterminated
         lineno = self.lineno
