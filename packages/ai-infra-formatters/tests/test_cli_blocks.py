@@ -423,3 +423,37 @@ def test_events_on_a_pipe_are_shown_as_they_arrive(fmt: str) -> None:
     proc.stdin.close()
     assert proc.stdout.read() == b""
     assert proc.wait(timeout=TIMEOUT) == 0
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full (Linux)")
+@pytest.mark.parametrize("fmt", ["json", "plain"])
+@pytest.mark.parametrize("unbuffered", [False, True], ids=["buffered", "unbuffered"])
+def test_a_full_disk_and_a_closed_pipe_are_reported_as_before(
+    hostile_log: Path, fmt: str, unbuffered: bool
+) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in _ENV_DROPPED}
+    if unbuffered:
+        env["PYTHONUNBUFFERED"] = "1"
+    command = [*MODULE_CMD, "--format", fmt, "--skip-invalid", str(hostile_log)]
+    with open("/dev/full", "wb") as full:
+        result = subprocess.run(
+            command, stdout=full, stderr=subprocess.PIPE, env=env, timeout=TIMEOUT, check=False
+        )
+    assert result.returncode == 1
+    # The output before the first skipped line is written before its warning: the
+    # write fails first, and that is all stderr says.
+    assert result.stderr == (
+        b"ai-infra-format: cannot write events to stdout: No space left on device\n"
+    )
+    assert b"Traceback" not in result.stderr
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        result = subprocess.run(
+            command, stdout=write_end, stderr=subprocess.PIPE, env=env, timeout=TIMEOUT, check=False
+        )
+    finally:
+        os.close(write_end)
+    assert result.returncode == 0
+    assert b"Traceback" not in result.stderr
+    assert b"cannot write" not in result.stderr
