@@ -136,6 +136,10 @@ ROWS: Final[tuple[tuple[str, str, str, str, float, str], ...]] = (
      2.0, "x"),
     ("cli_ndjson", "ai-infra-format --format plain --no-color LOG > /dev/null", "peak RSS",
      "<=", 80.0, "MB"),
+    ("cli_json_throughput", "ai-infra-format --format json LOG > /dev/null",
+     "python: orjson.dumps(orjson.loads(line)) per line", ">=", 0.5, "x"),
+    ("cli_plain_throughput", "ai-infra-format --format plain --no-color LOG > /dev/null",
+     "python: orjson.dumps(orjson.loads(line)) per line", ">=", 0.5, "x"),
 )  # fmt: skip
 
 
@@ -880,6 +884,117 @@ def bench_stream_file(rows: dict[str, Row], corpus: Corpus, rounds: int) -> None
     )
 
 
+# -- CLI throughput ------------------------------------------------------------------
+#
+# ai-infra-format over the generated log against the least a Python program can do
+# with each line: parse it and serialise it again with orjson. Both sides are whole
+# child processes writing to /dev/null (interpreter start and imports included),
+# interleaved round by round; the best run of each is compared. The figure is CPU
+# time (user + system, from wait4): on a shared machine a process's wall time also
+# counts the time it waited for a core. Wall times are in the detail.
+
+#: Runs of each command; the log is big (200 MB in a full run), so few are enough.
+CLI_THROUGHPUT_ROUNDS: Final = 2
+
+#: The baseline: every line of the log (argv[1]) through orjson.loads and orjson.dumps.
+_ORJSON_LOOP = """
+import sys, orjson
+loads, dumps, out = orjson.loads, orjson.dumps, sys.stdout.buffer
+with open(sys.argv[1], "rb") as log:
+    for line in log:
+        out.write(dumps(loads(line)) + b"\\n")
+out.flush()
+"""
+
+#: What each side runs, after the CLI command or the interpreter: (row id or baseline, args).
+_CLI_THROUGHPUT_CASES: Final = {
+    "baseline": (),
+    "cli_json_throughput": ("--format", "json"),
+    "cli_plain_throughput": ("--format", "plain", "--no-color"),
+}
+
+
+def _time_child(command: Sequence[str], stderr: Any) -> tuple[int, float, float | None]:
+    """Run *command* with stdout to /dev/null: its exit status, wall time and CPU time (s).
+
+    The CPU time (user + system) is ``None`` where ``os.wait4`` is missing (Windows).
+    The child runs without ``PYTHONUNBUFFERED``, which would make the baseline's
+    per-line writes system calls: both sides run as a user's shell runs them.
+    """
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    start = time.perf_counter()
+    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=stderr, env=env)
+    if not hasattr(os, "wait4"):
+        returncode = proc.wait()
+        return returncode, time.perf_counter() - start, None
+    _, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return proc.returncode, elapsed, usage.ru_utime + usage.ru_stime
+
+
+def bench_cli_throughput(
+    rows: dict[str, Row], corpus: Corpus, megabytes: float, rounds: int
+) -> None:
+    """The CLI throughput rows: ai-infra-format (json, plain) vs an orjson loop, as processes."""
+    command = _cli_command()
+    if command is None:
+        for row_id in ("cli_json_throughput", "cli_plain_throughput"):
+            rows[row_id].skip("the ai-infra-format CLI (ai_infra_formatters.cli) is not installed")
+        return
+    names = list(_CLI_THROUGHPUT_CASES)
+    wall: dict[str, list[float]] = {name: [] for name in names}
+    cpu: dict[str, list[float]] = {name: [] for name in names}
+    failed: dict[str, str] = {}
+    with tempfile.TemporaryDirectory(prefix="ai-infra-bench-") as tmp:
+        log = Path(tmp) / "run.ndjson"
+        size = write_ndjson_log(log, corpus, megabytes)
+        commands = {
+            name: [*command, *args, str(log)] if args else [sys.executable, "-c", _ORJSON_LOOP,
+                                                             str(log)]
+            for name, args in _CLI_THROUGHPUT_CASES.items()
+        }  # fmt: skip
+        err_path = Path(tmp) / "stderr.txt"
+        for r in range(rounds):
+            k = r % len(names)
+            for name in names[k:] + names[:k]:
+                with err_path.open("wb") as err:
+                    returncode, elapsed, used = _time_child(commands[name], err)
+                wall[name].append(elapsed)
+                if used is not None:
+                    cpu[name].append(used)
+                if returncode != 0 and name not in failed:
+                    stderr = err_path.read_text("utf-8", "replace").strip()
+                    failed[name] = f"exit status {returncode}: {stderr[-2000:]}"
+    if "baseline" in failed:
+        raise RuntimeError(f"the orjson baseline failed: {failed['baseline']}")
+    times = cpu if cpu["baseline"] else wall
+    measure = "CPU" if times is cpu else "wall"
+    base = min(times["baseline"])
+    for row_id in ("cli_json_throughput", "cli_plain_throughput"):
+        row = rows[row_id]
+        best = min(times[row_id])
+        row.detail = {
+            "log_mb": round(size / 1e6, 2),
+            "measure": f"{measure} seconds of the child, best of {rounds}",
+            "cpu_seconds": [round(s, 3) for s in cpu[row_id]],
+            "baseline_cpu_seconds": [round(s, 3) for s in cpu["baseline"]],
+            "wall_seconds": [round(s, 3) for s in wall[row_id]],
+            "baseline_wall_seconds": [round(s, 3) for s in wall["baseline"]],
+            "mb_per_s": round(size / 1e6 / min(wall[row_id]), 2),
+            "baseline_mb_per_s": round(size / 1e6 / min(wall["baseline"]), 2),
+            "wall_ratio": round(min(wall["baseline"]) / min(wall[row_id]), 3),
+            "runs": rounds,
+        }
+        if row_id in failed:
+            row.status = "error"
+            row.value = base / best
+            row.note = failed[row_id].splitlines()[0]
+            row.detail["stderr"] = failed[row_id]
+            continue
+        row.judge(base / best, note=f"{best:.2f} vs {base:.2f} s {measure}, best of {rounds}")
+
+
 # -- profiling --------------------------------------------------------------------
 
 PROFILE_TARGETS: Final = {
@@ -1093,6 +1208,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         (("executor_pipeline",), lambda: bench_pipeline(rows, corpus, args.rounds)),
         (("import_formatters", "import_executor"), lambda: bench_imports(rows, args.import_reps)),
         (("cli_ndjson",), lambda: bench_cli(rows, corpus, args.log_mb)),
+        (("cli_json_throughput", "cli_plain_throughput"),
+         lambda: bench_cli_throughput(rows, corpus, args.log_mb, CLI_THROUGHPUT_ROUNDS)),
     ]  # fmt: skip
     for ids, run in groups:
         if not selected.intersection(ids):

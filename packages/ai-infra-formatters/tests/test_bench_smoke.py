@@ -36,7 +36,10 @@ ROW_IDS = [
     "import_formatters",
     "import_executor",
     "cli_ndjson",
+    "cli_json_throughput",
+    "cli_plain_throughput",
 ]
+CLI_ROWS = {"cli_ndjson", "cli_json_throughput", "cli_plain_throughput"}
 EXECUTOR_ROWS = {"executor_pipeline", "import_executor"}
 HAVE_EXECUTOR = importlib.util.find_spec("ai_infra_executor") is not None
 HAVE_CLI = importlib.util.find_spec("ai_infra_formatters.cli") is not None
@@ -103,7 +106,7 @@ def test_rows_run_or_skip_as_the_environment_allows(smoke) -> None:
     rows = {row["id"]: row for row in result["rows"]}
     for row_id in ROW_IDS:
         needs_missing = (row_id in EXECUTOR_ROWS and not HAVE_EXECUTOR) or (
-            row_id == "cli_ndjson" and not HAVE_CLI
+            row_id in CLI_ROWS and not HAVE_CLI
         )
         assert (rows[row_id]["status"] == "skipped") == needs_missing, rows[row_id]
     timing = rows["json_dicts_stdlib"]["detail"]["timing"]
@@ -121,6 +124,11 @@ def test_rows_run_or_skip_as_the_environment_allows(smoke) -> None:
         assert cli["returncode"] == 0
         assert cli["log_bytes"] >= 500_000
         assert cli["mb_per_s"] > 0
+        for row_id in ("cli_json_throughput", "cli_plain_throughput"):
+            timing = rows[row_id]["detail"]
+            runs = timing["runs"]
+            assert len(timing["wall_seconds"]) == len(timing["baseline_wall_seconds"]) == runs
+            assert timing["mb_per_s"] > 0
 
 
 def test_table_lists_every_row(smoke) -> None:

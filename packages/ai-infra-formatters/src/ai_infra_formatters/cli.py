@@ -6,13 +6,16 @@ Usage::
     ai-infra-format run.ndjson              # a saved log
     my-agent --json | ai-infra-format       # events as they arrive on stdin
 
-The input is read in binary one line at a time and each line is parsed by
-orjson on its own, so memory stays flat whatever the size of the log and a live
-stream is shown as it arrives. A line longer than ``--max-line-bytes`` (64 MiB
-by default) is rejected as soon as the limit is passed, without reading the
-rest of it: an endless line (``< /dev/zero``) cannot exhaust memory. Output goes through
-:class:`~ai_infra_formatters.output.EventWriter`: tokens inline and flushed,
-every other event on a line of its own.
+The input is read in binary a block at a time (a big piece of a file, or what
+a pipe holds right now) and each line is parsed by orjson on its own, so memory
+stays flat whatever the size of the log and a live stream is shown as it
+arrives. A line longer than ``--max-line-bytes`` (64 MiB by default) is rejected
+as soon as the limit is passed, without reading the rest of it: an endless line
+(``< /dev/zero``) cannot exhaust memory. Output goes through
+:class:`~ai_infra_formatters.output.EventWriter` (tokens inline, every other
+event on a line of its own) into a :class:`~ai_infra_formatters.cli_output.BlockOutput`,
+which sends what a block of input gave in one write; NDJSON output goes there
+as :meth:`~ai_infra_formatters.json_format.JsonFormatter.format_bytes` made it.
 
 Exit status: 0 on success (also when the reader of stdout goes away early, as
 ``| head`` does), 1 for a malformed or too long input line or output that cannot
@@ -27,19 +30,20 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
-import json
 import sys
-from collections.abc import Callable, Iterator, Sequence
-from importlib import resources
+from collections.abc import Iterator, Sequence
 from typing import IO, Any, Final, NoReturn
 
 import orjson
 
 from ai_infra_formatters.__about__ import __version__
+from ai_infra_formatters.cli_lines import TOO_LONG, LineBlocks
+from ai_infra_formatters.cli_output import BlockOutput
 from ai_infra_formatters.formats import OutputFormat
+from ai_infra_formatters.json_format import JsonFormatter
 from ai_infra_formatters.output import get_formatter
 from ai_infra_formatters.protocol import StreamFormatter
-from ai_infra_formatters.visibility import VISIBILITY_LEVELS
+from ai_infra_formatters.visibility import VISIBILITY_LEVELS, hidden_event_types, hidden_fields
 from ai_infra_formatters.writer import EventWriter, StreamWriteError, silence_stream
 
 __all__ = [
@@ -80,10 +84,6 @@ MAX_REPORTED_SKIPS: Final = 10
 
 #: The longest input line read, in bytes, not counting its newline (``--max-line-bytes``).
 DEFAULT_MAX_LINE_BYTES: Final = 64 * 1024 * 1024
-
-#: The most a single read asks for: a long line is gathered in pieces this big,
-#: so one that turns out too long never costs more than the limit.
-_READ_CHUNK: Final = 1024 * 1024
 
 _FORMAT_CHOICES: Final = tuple(
     f.value
@@ -180,6 +180,8 @@ def _stdlib_fallback(line: bytes) -> Any:
     UTF-16 or UTF-32 from the bytes: NDJSON is UTF-8.
     """
     try:
+        import json  # only for the rare line orjson refuses: not at every start
+
         return json.loads(line.decode("utf-8"), parse_constant=_reject_constant)
     except (ValueError, RecursionError):
         return None
@@ -232,34 +234,6 @@ def _json_problem(exc: orjson.JSONDecodeError) -> str:
     return f"invalid JSON: {exc.msg} (column {exc.colno})"
 
 
-def _rest_of_line(readline: Callable[[int], bytes], head: bytes, limit: int) -> bytes | None:
-    """The whole line that starts with *head*, or ``None`` once it passes *limit* bytes.
-
-    Args:
-        readline: the input's ``readline``, which reads up to a newline or a size.
-        head: what was read of the line so far: a full piece, no newline in it.
-        limit: the most bytes the line may hold before its newline.
-    """
-    parts = [head]
-    size = len(head)
-    while size <= limit:
-        want = min(limit + 1 - size, _READ_CHUNK)
-        part: bytes = readline(want)
-        parts.append(part)
-        size += len(part)
-        if len(part) < want or part[-1] == 0x0A:
-            return b"".join(parts)
-    return None
-
-
-def _skip_line(readline: Callable[[int], bytes]) -> None:
-    """Read to the end of the current line (or of the input) a piece at a time, keeping nothing."""
-    while True:
-        part: bytes = readline(_READ_CHUNK)
-        if len(part) < _READ_CHUNK or part[-1] == 0x0A:
-            return
-
-
 def say(text: str, *, end: str = "\n") -> None:
     """Write *text* and *end* to stderr, *text* made safe for a terminal (a command's
     messages and prompts; ``ai-infra-executor`` uses it too).
@@ -301,8 +275,13 @@ def render_log(
     """Render every event of the NDJSON stream *source*; return the exit status.
 
     Args:
-        source: a binary stream, read one line at a time (never all at once).
-        writer: where the formatted events go.
+        source: a binary stream, read a block at a time (never all at once): a
+            big piece of a file, or what a pipe holds (see :class:`LineBlocks`).
+        writer: where the formatted events go. When its stream is a
+            :class:`BlockOutput` (as the command makes it), what a block of
+            input gives is sent to the real stream in one write, and NDJSON
+            output from a :class:`JsonFormatter` goes there as bytes, past the
+            writer; with any other stream every event is written on its own.
         formatter: turns each event into text.
         skip_invalid: report a malformed line as a warning and go on (status 0)
             instead of stopping at it (status 1).
@@ -314,68 +293,190 @@ def render_log(
     stops it the same way, with status :data:`EXIT_READ_FAILED`. An open token
     line is closed at the end.
     """
-    readline = source.readline
-    # Lines are read in pieces of at most _READ_CHUNK bytes, so one too long is
-    # noticed once max_line_bytes of it are in memory; the rest of it is read
-    # (and dropped, piece by piece) only when the rendering goes on after it.
-    first = min(max_line_bytes + 1, _READ_CHUNK)
-    skipped = 0
-    lineno = 0
-    while True:
-        try:
-            head: bytes = readline(first)
-            raw: bytes | None = head
-            if len(head) == first and head[-1] != 0x0A:
-                raw = _rest_of_line(readline, head, max_line_bytes)
-        except OSError as exc:
-            return _read_failed(source, writer, lineno, exc)
-        if raw:
-            lineno += 1
-            line = raw[3:] if lineno == 1 and raw.startswith(_UTF8_BOM) else raw
-            if not line or line.isspace():
-                continue
+    return _Rendering(source, writer, formatter, skip_invalid, max_line_bytes).run()
+
+
+class _Rendering:
+    """One run of :func:`render_log` (its arguments are documented there)."""
+
+    def __init__(
+        self,
+        source: IO[bytes],
+        writer: EventWriter,
+        formatter: StreamFormatter,
+        skip_invalid: bool,
+        max_line_bytes: int,
+    ) -> None:
+        self.source = source
+        self.writer = writer
+        self.formatter = formatter
+        self.skip_invalid = skip_invalid
+        self.max_line_bytes = max_line_bytes
+        self.output = output = _block_output(writer)
+        self.blocks = LineBlocks(source, max_line_bytes)
+        # NDJSON lines go past the writer, as format_bytes made them, when nothing
+        # the writer does applies to them (no token is inline in NDJSON).
+        self.ndjson: JsonFormatter | None = None
+        if (
+            output is not None
+            and type(formatter) is JsonFormatter
+            and not writer.closed
+            and writer.error is None
+        ):
+            self.ndjson = formatter
+        # The NDJSON lines of the block not sent yet. Each line is copied in at
+        # once, so orjson's output is freed as soon as it is made: holding a
+        # block's thousands of small buffers and freeing them together made the C
+        # heap shrink and grow again every block (a page fault every few lines).
+        self.batch = bytearray()
+        self.lineno = 0
+        self.skipped = 0
+
+    def run(self) -> int:
+        """Render every line; the exit status."""
+        writer = self.writer
+        if self.ndjson is not None:
+            writer.end_line()  # NDJSON lines start on a line of their own
+        reader = iter(self.blocks)
+        while True:
             try:
-                event = parse_event_line(line)
-            except InvalidLineError as exc:
-                problem = exc.problem
-            else:
-                writer.write(event, formatter)
-                continue
-        elif raw is None:
+                block = next(reader, None)
+            except OSError as exc:
+                return self._read_failed(exc)
+            if block is None:
+                break
+            if self.lineno == 0:
+                _drop_bom(block)
+            try:
+                status = self._render(block)
+            except KeyboardInterrupt:
+                if self.batch:  # what was formatted before the interrupt still goes out
+                    with contextlib.suppress(OSError):
+                        self._send_ndjson()
+                raise
+            if status is not None:
+                return status
+            self._send()
+        writer.end_line()
+        self._send()
+        if self.skipped:
+            noun = "line" if self.skipped == 1 else "lines"
+            _warn(f"skipped {self.skipped} invalid {noun}")
+        return EXIT_OK
+
+    def _render(self, block: list[bytes | None]) -> int | None:
+        """Render the lines of *block*; an exit status when an invalid line stops it.
+
+        The hot loop: a line costs one orjson call to learn it is an object, then
+        the writer's ``write``, or ``format_bytes`` and a copy into the batch.
+        """
+        loads = orjson.loads
+        decode_error = orjson.JSONDecodeError
+        write_event = self.writer.write
+        formatter = self.formatter
+        format_bytes = self.ndjson.format_bytes if self.ndjson is not None else None
+        batch = self.batch
+        unterminated = self.blocks.unterminated
+        lineno = self.lineno
+        for line in block:
             lineno += 1
-            problem = f"longer than {max_line_bytes:,} bytes (--max-line-bytes)"
-        else:
-            break
-        if not skip_invalid:
+            if line is not TOO_LONG:
+                try:
+                    event = loads(line)
+                except decode_error:
+                    event = None
+                if type(event) is not dict:
+                    # Not an object to orjson: parse it again for the full diagnosis
+                    # (with its newline, as it was read).
+                    event = _parse_line(line if unterminated else line + b"\n")
+                    if event is None:
+                        continue  # a blank line
+                if type(event) is dict:
+                    if format_bytes is None:
+                        write_event(event, formatter)
+                    elif data := format_bytes(event):
+                        batch += data
+                        batch += b"\n"
+                    continue
+                problem = event
+            else:
+                problem = f"longer than {self.max_line_bytes:,} bytes (--max-line-bytes)"
+            self.lineno = lineno
+            status = self._invalid(problem)
+            if status is not None:
+                return status
+        self.lineno = lineno
+        if batch:
+            self._send_ndjson()
+        return None
+
+    def _invalid(self, problem: str) -> int | None:
+        """Report the invalid line :attr:`lineno`; an exit status unless it is skipped."""
+        if self.batch:
+            self._send_ndjson()  # every good line before it is written first
+        writer, lineno = self.writer, self.lineno
+        if not self.skip_invalid:
             writer.end_line()
+            self._send()
             _warn(f"line {lineno}: {problem}")
             return EXIT_INVALID_INPUT
-        skipped += 1
-        if skipped <= MAX_REPORTED_SKIPS:
+        self.skipped += 1
+        if self.skipped <= MAX_REPORTED_SKIPS:
             if _same_terminal():
                 writer.end_line()
+            self._send()
             more = " (further invalid lines are only counted)"
-            tail = more if skipped == MAX_REPORTED_SKIPS else ""
+            tail = more if self.skipped == MAX_REPORTED_SKIPS else ""
             _warn(f"line {lineno}: {problem}; skipped{tail}")
-        if raw is None:
-            try:
-                _skip_line(readline)
-            except OSError as exc:
-                return _read_failed(source, writer, lineno, exc)
-    writer.end_line()
-    if skipped:
-        noun = "line" if skipped == 1 else "lines"
-        _warn(f"skipped {skipped} invalid {noun}")
-    return EXIT_OK
+        return None
+
+    def _send(self) -> None:
+        """Send what the output holds to its stream (nothing to do without one)."""
+        if self.output is not None:
+            self.output.send()
+
+    def _send_ndjson(self) -> None:
+        """Add the batch of NDJSON lines to the output and empty it."""
+        assert self.output is not None  # NDJSON is batched only into a BlockOutput
+        self.output.write_utf8(self.batch)
+        self.batch.clear()
+
+    def _read_failed(self, error: OSError) -> int:
+        """Report that reading failed after line :attr:`lineno`; :data:`EXIT_READ_FAILED`."""
+        self.writer.end_line()
+        self._send()
+        name = getattr(self.source, "name", None)
+        what = repr(name) if isinstance(name, str) and not name.startswith("<") else "the input"
+        _warn(f"cannot read {what} after line {self.lineno}: {error.strerror or error}")
+        return EXIT_READ_FAILED
 
 
-def _read_failed(source: IO[bytes], writer: EventWriter, lineno: int, error: OSError) -> int:
-    """Report that reading *source* failed after line *lineno*; :data:`EXIT_READ_FAILED`."""
-    writer.end_line()
-    name = getattr(source, "name", None)
-    what = repr(name) if isinstance(name, str) and not name.startswith("<") else "the input"
-    _warn(f"cannot read {what} after line {lineno}: {error.strerror or error}")
-    return EXIT_READ_FAILED
+def _parse_line(line: bytes) -> dict[str, Any] | str | None:
+    """:func:`parse_event_line` of *line*: the event, what is wrong with the line
+    (a str), or ``None`` for a blank line. For lines orjson alone did not make an
+    object of, so it parses them again, giving the full diagnosis."""
+    if not line or line.isspace():
+        return None
+    try:
+        return parse_event_line(line)
+    except InvalidLineError as exc:
+        return exc.problem
+
+
+def _drop_bom(block: list[bytes | None]) -> None:
+    """Remove a UTF-8 byte order mark from the first line of *block*, the input's first."""
+    first = block[0]
+    if first is not None and first.startswith(_UTF8_BOM):
+        block[0] = first[3:]
+
+
+def _block_output(writer: EventWriter) -> BlockOutput | None:
+    """The writer's stream when it is a :class:`BlockOutput`, else ``None``."""
+    try:
+        stream = writer.stream
+    except ReferenceError:
+        return None
+    return stream if isinstance(stream, BlockOutput) else None
 
 
 def default_format(stream: IO[str] | None = None) -> OutputFormat:
@@ -460,6 +561,8 @@ def _open_input(
 ) -> Iterator[IO[bytes]]:
     """The binary stream to read: the demo log, FILE, or stdin (exits with status 2 on failure)."""
     if demo:
+        from importlib import resources  # ~8 ms to import: only for the demo
+
         resource = resources.files("ai_infra_formatters") / "data" / DEMO_LOG
         with resource.open("rb") as demo_log:
             yield demo_log
@@ -507,13 +610,17 @@ def _run(argv: Sequence[str] | None) -> int:
     fmt = OutputFormat.parse(args.format) if args.format else default_format()
     with _open_input(args.file, args.demo, parser) as source:
         _prepare_stdout(fmt)
+        visibility: str | None = args.visibility
+        if fmt is OutputFormat.JSON and _hides_nothing(args.visibility):
+            visibility = None  # the same output, by JsonFormatter's unfiltered fast path
         formatter = get_formatter(
             fmt,
             colors_enabled=not args.no_color,
-            visibility=args.visibility,
+            visibility=visibility,
             stream=sys.stdout,
         )
-        writer = EventWriter(sys.stdout)
+        output = BlockOutput(sys.stdout)
+        writer = EventWriter(output)  # type: ignore[arg-type]
         try:
             status = render_log(
                 source,
@@ -526,9 +633,15 @@ def _run(argv: Sequence[str] | None) -> int:
             # Leave the terminal on a fresh line; the caller reports the interrupt.
             with contextlib.suppress(OSError):
                 writer.end_line()
+                output.send()
             raise
     sys.stdout.flush()
     return status
+
+
+def _hides_nothing(visibility: str) -> bool:
+    """True when the level *visibility* hides no event type and no field (``debug``)."""
+    return not hidden_event_types(visibility) and not hidden_fields(visibility)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
