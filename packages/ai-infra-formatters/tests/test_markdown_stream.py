@@ -132,7 +132,7 @@ BLOCK = st.one_of(
 )
 
 
-@settings(max_examples=60)
+@settings(max_examples=150)
 @given(st.lists(BLOCK, min_size=1, max_size=8), st.lists(st.integers(1, 30), max_size=40))
 def test_any_answer_in_any_pieces_ends_as_rendered_at_once(
     blocks: list[str], pieces: list[int]

@@ -43,6 +43,8 @@ __all__ = ["MarkdownStream"]
 _FENCE: Final = re.compile(r" {0,3}(`{3,}|~{3,})")
 #: A list item's first line: ``- x``, ``* x``, ``+ x``, ``1. x``, ``1) x``.
 _LIST_ITEM: Final = re.compile(r" {0,3}(?:[-*+]|\d{1,9}[.)])(?:[ \t]|$)")
+#: Blank lines (matches at any position, maybe nothing).
+_BLANK_LINES: Final = re.compile(r"(?:[ \t]*\n)*")
 #: The first characters of a line that may go on with a list ("" : none yet).
 _MAY_GO_ON_A_LIST: Final = frozenset(" \t-*+0123456789") | {""}
 #: A line that may go on with a list after a blank line: an item, or indented text.
@@ -147,7 +149,8 @@ class MarkdownStream:
             if self._gap:
                 # A list item or an indented line after a blank one goes on with a
                 # list (a loose list); anything else starts a new block.
-                if not (_LIST_ITEM.match(tail, done) and _CONTINUES_LIST.match(line)):
+                first = _BLANK_LINES.match(tail, done).end()  # type: ignore[union-attr]
+                if not (_LIST_ITEM.match(tail, first) and _CONTINUES_LIST.match(line)):
                     self._print_block(tail[done : self._gap])
                     done = self._gap
                 self._gap = 0
