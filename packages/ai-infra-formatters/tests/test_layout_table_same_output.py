@@ -88,7 +88,8 @@ def value(rng, depth=0):
     if pick == 4: return "line one\nline two\n  indented\n"
     if pick == 5: return "x" * rng.choice([15, 1999, 2000, 2001, 5000])
     if pick == 6: return rng.choice([0, 1, 2, -3, 10**30])
-    if pick == 7: return rng.choice([0.4, 2.5, 999.6, 1000.0, 61234.5, 3.6e6, -1.0])
+    if pick == 7:
+        return rng.choice([0.4, 2.5, 999.5, 999.6, 1000.0, 61234.5, 3.6e6, -1.0, -0.0, 0.0])
     if pick == 8: return rng.choice([math.nan, math.inf])
     if pick == 9: return rng.choice([True, False])
     if pick == 10: return Colour.RED if rng.random() < 0.5 else Colour.NUM

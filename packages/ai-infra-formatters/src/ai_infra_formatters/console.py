@@ -27,14 +27,14 @@ from ai_infra_formatters.formats import OutputFormat
 from ai_infra_formatters.json_format import JsonFormatter
 from ai_infra_formatters.layouts import (
     SYMBOLS,
-    Part,
-    Rendering,
     TextOptions,
     clock_time,
+    detail_rows,
     node_label,
-    render_event,
+    panel_text,
     shown_in_minimal,
 )
+from ai_infra_formatters.line_builders import LineBuilder, LineBuilders
 from ai_infra_formatters.text_safety import (
     DEFAULT_MAX_LENGTH,
     DEFAULT_TRUNCATION_MARKER,
@@ -63,6 +63,33 @@ _JSON: Final = OutputFormat.JSON
 _MINIMAL: Final = OutputFormat.MINIMAL
 _RICH: Final = OutputFormat.RICH
 _DETAIL_INDENT: Final = "    "
+#: Types streamed inline, when their content is text: not lines of their own.
+_STREAMED: Final = frozenset({"token", "reasoning"})
+
+
+#: The event classes event_view reads in place (their fields are their
+#: ``__dict__``), as event_view itself answered for the first instance seen.
+_IN_PLACE: set[type] = set()
+#: The event classes seen by :func:`_view` (at most :data:`_MAX_CLASSES`).
+_SEEN: set[type] = set()
+_MAX_CLASSES: Final = 256
+#: The fields of an event not read in place: its type is to be found out.
+_UNREAD: Final[Mapping[str, Any]] = {"type": None}
+
+
+def _view(event: Any) -> tuple[str, Mapping[str, Any]]:
+    """``event_view(event)``, noting whether it read *event*'s class in place."""
+    etype, fields = event_view(event)
+    cls = type(event)
+    if cls is not dict and cls not in _SEEN and len(_SEEN) < _MAX_CLASSES:
+        try:
+            in_place = fields is event.__dict__
+        except Exception:  # no __dict__, or a __getattr__ that raises
+            in_place = False
+        if in_place:
+            _IN_PLACE.add(cls)
+        _SEEN.add(cls)
+    return etype, fields
 
 
 def _uncached(style: Style) -> Style:
@@ -159,6 +186,23 @@ class ConsoleFormatter:
         }
         self._token_codes = self._codes.get("ai_infra.token", _NO_CODES)
         self._reasoning_codes = self._codes.get("ai_infra.reasoning", _NO_CODES)
+        #: Tokens are written as they are (made safe): inline, in no style.
+        self._bare_tokens = self.layout in (OutputFormat.PLAIN, _RICH) and not self._token_codes[0]
+        # The table of lines, compiled for these colours and options: the plain and
+        # minimal layouts' lines; the rich layout's, and the same without colours
+        # (what a line says, for the error panel), built when first needed.
+        self._lines = LineBuilders(self._codes, self._options, detail=False)
+        self._line_builders = self._lines.by_type
+        self._unknown_line = self._lines.unknown
+        # The lines format() may build without looking further (see there): the plain
+        # layout's, when no event or field is hidden; none otherwise.
+        self._direct_lines: Mapping[str, LineBuilder] = (
+            {t: b for t, b in self._line_builders.items() if t not in _STREAMED}
+            if self.layout is OutputFormat.PLAIN and self.visibility is None
+            else {}
+        )
+        self._rich_lines: LineBuilders | None = None
+        self._bare_rich_lines: LineBuilders | None = None
         self._panel_console: Console | None = None
         self._json: JsonFormatter | None = None
 
@@ -196,41 +240,73 @@ class ConsoleFormatter:
         (:meth:`format_plain`, :meth:`format_rich`, :meth:`format_minimal` and
         :meth:`format_json` are shorthands for it).
         """
-        if layout is None:
-            layout = self.layout
-        etype, fields = event_view(event)
-        if etype == "token" and layout is not _JSON:
+        # The event's type and fields: a dict's own, or the attributes of an object
+        # event_view reads in place, read here without a call when the type is a str.
+        cls = type(event)
+        if cls is dict:
+            fields = event
+        elif cls in _IN_PLACE:
+            fields = event.__dict__
+        else:
+            fields = _UNREAD
+        try:
+            etype = fields["type"]
+        except KeyError:
+            etype = None
+        if type(etype) is str and etype == "token" and layout is None and self._bare_tokens:
             # The hot path of a token stream: tokens show at every visibility and
             # have no field to hide, so no filtering and no layout machinery.
-            if layout is _MINIMAL:
-                return ""
-            content = fields.get("content")
+            try:
+                content = fields["content"]
+            except KeyError:
+                content = None
             if type(content) is str:
-                before, after = self._token_codes
+                # safe_text gives printable text back as it is (every character it
+                # changes is non-printable: test_invisible_characters checks each).
+                return content if content.isprintable() else safe_text(content)
+        # The plain layout's hot path: a type with a line of its own (not a token,
+        # not reasoning), every event and field shown: straight to its line.
+        build = self._direct_lines.get(etype) if layout is None and type(etype) is str else None
+        if build is None:
+            if type(etype) is not str or not etype:
+                etype, fields = _view(event)
+            if layout is None:
+                layout = self.layout
+            if etype == "token" and layout is not _JSON:
+                # A token in another layout, in a painted style, or that is no text.
+                if layout is _MINIMAL:
+                    return ""
+                content = fields.get("content")
+                if type(content) is str:
+                    before, after = self._token_codes
+                    text = safe_text(content)
+                    return f"{before}{text}{after}" if before and text else text
+            elif layout is _MINIMAL and not shown_in_minimal(etype, fields):
+                return ""
+            elif layout is _JSON:
+                return self.format_json(event)
+            if self.visibility is not None:
+                if etype in self._hidden_types:
+                    return ""
+                if not self._hidden_fields.isdisjoint(fields):
+                    fields = filter_fields(dict(fields), self.visibility)
+            if etype == "reasoning" and type(content := fields.get("content")) is str and content:
+                # The model's reasoning streams like its answer, in its own style; the
+                # writer keeps it on lines of its own (see inline_reasoning).
+                before, after = self._reasoning_codes
                 text = safe_text(content)
                 return f"{before}{text}{after}" if before and text else text
-        elif layout is _MINIMAL and not shown_in_minimal(etype, fields):
-            return ""
-        elif layout is _JSON:
-            return self.format_json(event)
-        if self.visibility is not None:
-            if etype in self._hidden_types:
-                return ""
-            if not self._hidden_fields.isdisjoint(fields):
-                fields = filter_fields(dict(fields), self.visibility)
-        if etype == "reasoning" and type(content := fields.get("content")) is str and content:
-            # The model's reasoning streams like its answer, in its own style; the
-            # writer keeps it on lines of its own (see inline_reasoning).
-            before, after = self._reasoning_codes
-            text = safe_text(content)
-            return f"{before}{text}{after}" if before and text else text
-        rendering = render_event(etype, fields, self._options, detail=layout is _RICH)
-        headline = rendering.headline
-        if self.show_timestamps:
-            headline = [(clock_time(fields.get("timestamp")), "ai_infra.timestamp"), *headline]
-        line = self._join(headline)
-        if layout is _RICH:
-            return self._with_details(line, etype, rendering)
+            if layout is not _RICH:
+                build = self._line_builders.get(etype, self._unknown_line)
+        if build is None:
+            line = self._rich_line(etype, fields)
+        else:
+            try:
+                line = build(etype, fields)
+            except Exception:  # values that defy reading: the line says so
+                line = self._lines.unreadable(etype)
+            if self.show_timestamps:
+                line = self._timestamped(line, fields)
         return line
 
     def format_plain(self, event: Any) -> str:
@@ -275,24 +351,45 @@ class ConsoleFormatter:
 
     # -- rendering ----------------------------------------------------------
 
-    def _join(self, parts: list[Part]) -> str:
-        codes = self._codes
-        painted = []
-        for text, style in parts:
-            before, after = codes.get(style, _NO_CODES)
-            painted.append(f"{before}{text}{after}" if before else text)
-        return " ".join(painted)
+    def _timestamped(self, line: str, fields: Mapping[str, Any]) -> str:
+        before, after = self._lines.paint("ai_infra.timestamp")
+        return f"{before}{clock_time(fields.get('timestamp'))}{after} {line}"
 
-    def _with_details(self, line: str, etype: str, rendering: Rendering) -> str:
-        lines = [line]
+    def _rich_line(self, etype: str, fields: Mapping[str, Any]) -> str:
+        """The rich layout's line of an event, with its detail rows and error panel."""
+        lines = self._rich_lines
+        if lines is None:
+            lines = self._rich_lines = LineBuilders(self._codes, self._options, detail=True)
+        options = self._options
+        try:
+            line = lines.build(etype, fields)
+            if etype == "token":  # a token that is no text: its line alone
+                rows, panel = [], None
+            else:
+                rows = detail_rows(etype, fields, options)
+                panel = panel_text(etype, fields, lambda: self._said(etype, fields), options)
+        except Exception:  # the line says so; the rows and panel are left out
+            line, rows, panel = lines.unreadable(etype), [], None
+        if self.show_timestamps:
+            line = self._timestamped(line, fields)
+        if not rows and panel is None:
+            return line
+        out = [line]
         key_before, key_after = self._codes.get("ai_infra.detail_key", _NO_CODES)
-        for key, value in rendering.details:
+        for key, value in rows:
             gap = "" if value.startswith("\n") else " "  # a block starts on the next line
             shown = value.replace("\n", "\n" + _DETAIL_INDENT)
-            lines.append(f"{_DETAIL_INDENT}{key_before}{key}:{key_after}{gap}{shown}")
-        if rendering.panel is not None:
-            lines.append(self._panel(etype, rendering.panel))
-        return "\n".join(lines)
+            out.append(f"{_DETAIL_INDENT}{key_before}{key}:{key_after}{gap}{shown}")
+        if panel is not None:
+            out.append(self._panel(etype, panel))
+        return "\n".join(out)
+
+    def _said(self, etype: str, fields: Mapping[str, Any]) -> str:
+        """What the rich layout's line of an event says, without colours or time."""
+        bare = self._bare_rich_lines
+        if bare is None:
+            bare = self._bare_rich_lines = LineBuilders({}, self._options, detail=True)
+        return bare.build(etype, fields)
 
     def _panel(self, etype: str, body: str) -> str:
         console = self._panel_console
