@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from rich.console import Console
 
 from ai_infra_formatters.console import ConsoleFormatter
+from ai_infra_formatters.formats import OutputFormat
 from ai_infra_formatters.layouts import (
     LINES,
     SYMBOLS,
@@ -188,3 +189,17 @@ def test_a_token_is_its_safe_text(content: str) -> None:
     fmt = plain()
     assert fmt.format({"type": "token", "content": content}) == safe_text(content)
     assert fmt.format(InPlace("token", content)) == safe_text(content)
+
+
+def test_a_layout_set_after_construction_is_the_one_used() -> None:
+    fmt = plain()
+    token = {"type": "token", "content": "hi"}
+    tool = {"type": "tool_start", "tool": "add"}
+    assert fmt.format(token) == "hi"
+    fmt.layout = "minimal"
+    assert fmt.format(token) == ""
+    assert fmt.format(tool) == ""
+    fmt.layout = OutputFormat.JSON
+    assert fmt.format(tool) == '{"type":"tool_start","tool":"add"}'
+    fmt.layout = OutputFormat.PLAIN
+    assert fmt.format(tool).endswith("add\x1b[0m")

@@ -165,7 +165,7 @@ class ConsoleFormatter:
         truncation_marker: str = DEFAULT_TRUNCATION_MARKER,
         show_timestamps: bool = False,
     ) -> None:
-        self.layout = OutputFormat.parse(layout)
+        self._layout = OutputFormat.parse(layout)
         self.show_timestamps = show_timestamps
         self.colors_enabled = colors_enabled
         self.show_timing = show_timing
@@ -186,25 +186,42 @@ class ConsoleFormatter:
         }
         self._token_codes = self._codes.get("ai_infra.token", _NO_CODES)
         self._reasoning_codes = self._codes.get("ai_infra.reasoning", _NO_CODES)
-        #: Tokens are written as they are (made safe): inline, in no style.
-        self._bare_tokens = self.layout in (OutputFormat.PLAIN, _RICH) and not self._token_codes[0]
         # The table of lines, compiled for these colours and options: the plain and
         # minimal layouts' lines; the rich layout's, and the same without colours
         # (what a line says, for the error panel), built when first needed.
         self._lines = LineBuilders(self._codes, self._options, detail=False)
         self._line_builders = self._lines.by_type
         self._unknown_line = self._lines.unknown
-        # The lines format() may build without looking further (see there): the plain
-        # layout's, when no event or field is hidden; none otherwise.
-        self._direct_lines: Mapping[str, LineBuilder] = (
-            {t: b for t, b in self._line_builders.items() if t not in _STREAMED}
-            if self.layout is OutputFormat.PLAIN and self.visibility is None
-            else {}
-        )
+        self._bare_tokens = False
+        self._direct_lines: Mapping[str, LineBuilder] = {}
+        self._set_shortcuts()
         self._rich_lines: LineBuilders | None = None
         self._bare_rich_lines: LineBuilders | None = None
         self._panel_console: Console | None = None
         self._json: JsonFormatter | None = None
+
+    @property
+    def layout(self) -> OutputFormat:
+        """The layout :meth:`format` uses when given none (settable)."""
+        return self._layout
+
+    @layout.setter
+    def layout(self, layout: OutputFormat | str) -> None:
+        self._layout = OutputFormat.parse(layout)
+        self._set_shortcuts()
+
+    def _set_shortcuts(self) -> None:
+        """What format() may skip in this formatter's own layout (see there)."""
+        layout = self._layout
+        # Tokens written as they are (made safe): inline, in no style.
+        self._bare_tokens = layout in (OutputFormat.PLAIN, _RICH) and not self._token_codes[0]
+        # The lines built without looking further: the plain layout's, when no
+        # event or field is hidden.
+        self._direct_lines = (
+            {t: b for t, b in self._line_builders.items() if t not in _STREAMED}
+            if layout is OutputFormat.PLAIN and self.visibility is None
+            else {}
+        )
 
     @property
     def inline_tokens(self) -> bool:
