@@ -92,6 +92,13 @@ def _view(event: Any) -> tuple[str, Mapping[str, Any]]:
     return etype, fields
 
 
+def _painted(codes: tuple[str, str], text: str) -> str:
+    """Streamed *text*, made safe, between *codes* (none around nothing)."""
+    before, after = codes
+    text = safe_text(text)
+    return f"{before}{text}{after}" if before and text else text
+
+
 def _uncached(style: Style) -> Style:
     """A new Style equal to *style*.
 
@@ -270,20 +277,23 @@ class ConsoleFormatter:
             etype = fields["type"]
         except KeyError:
             etype = None
-        if type(etype) is str and etype == "token" and layout is None and self._bare_tokens:
-            # The hot path of a token stream: tokens show at every visibility and
-            # have no field to hide, so no filtering and no layout machinery.
-            try:
-                content = fields["content"]
-            except KeyError:
-                content = None
-            if type(content) is str:
-                # safe_text gives printable text back as it is (every character it
-                # changes is non-printable: test_invisible_characters checks each).
-                return content if content.isprintable() else safe_text(content)
-        # The plain layout's hot path: a type with a line of its own (not a token,
-        # not reasoning), every event and field shown: straight to its line.
-        build = self._direct_lines.get(etype) if layout is None and type(etype) is str else None
+        build = None
+        if type(etype) is str and layout is None:
+            if etype != "token":
+                # The plain layout's hot path: a type with a line of its own (not
+                # reasoning), every event and field shown: straight to its line.
+                build = self._direct_lines.get(etype)
+            elif self._bare_tokens:
+                # The hot path of a token stream: tokens show at every visibility and
+                # have no field to hide, so no filtering and no layout machinery.
+                try:
+                    content = fields["content"]
+                except KeyError:
+                    content = None
+                if type(content) is str:
+                    # safe_text gives printable text back as it is (every character it
+                    # changes is non-printable: test_invisible_characters checks each).
+                    return content if content.isprintable() else safe_text(content)
         if build is None:
             if type(etype) is not str or not etype:
                 etype, fields = _view(event)
@@ -295,9 +305,7 @@ class ConsoleFormatter:
                     return ""
                 content = fields.get("content")
                 if type(content) is str:
-                    before, after = self._token_codes
-                    text = safe_text(content)
-                    return f"{before}{text}{after}" if before and text else text
+                    return _painted(self._token_codes, content)
             elif layout is _MINIMAL and not shown_in_minimal(etype, fields):
                 return ""
             elif layout is _JSON:
@@ -310,9 +318,7 @@ class ConsoleFormatter:
             if etype == "reasoning" and type(content := fields.get("content")) is str and content:
                 # The model's reasoning streams like its answer, in its own style; the
                 # writer keeps it on lines of its own (see inline_reasoning).
-                before, after = self._reasoning_codes
-                text = safe_text(content)
-                return f"{before}{text}{after}" if before and text else text
+                return _painted(self._reasoning_codes, content)
             if layout is not _RICH:
                 build = self._line_builders.get(etype, self._unknown_line)
         if build is None:

@@ -159,6 +159,7 @@ class LineBuilders:
         timing_before, timing_after = self.paint("ai_infra.timing")
         before, after = codes
         timed = opts.show_timing
+        limit = opts.max_value_length
         head_space = f"{head} "
         shows_tool = line is not None and line.shows_tool
         message_first = (
@@ -169,18 +170,26 @@ class LineBuilders:
             if failed is not None and f.get("error") is not None and is_failed_tool(etype, f):
                 return failed(etype, f)
             node = f.get("node_name")
-            if f.get("namespace") is not None or (node is not None and type(node) is not str):
-                node = node_label(f)
-            elif not node:  # node_label's answer for no node, or ""
-                node = None
-            if node is not None:
-                start = f"{head} {node_before}[{_text(node, opts)}]{node_after} "
-            else:
+            if node is None and f.get("namespace") is None:
                 start = head_space
+            else:
+                if type(node) is not str or f.get("namespace") is not None:
+                    node = node_label(f)
+                elif not node:  # node_label's answer for ""
+                    node = None
+                if node is not None:
+                    start = f"{head} {node_before}[{_text(node, opts)}]{node_after} "
+                else:
+                    start = head_space
+            # As _text would: printable text within the limit is shown as it is.
             if shows_tool and type(tool := f.get("tool")) is str:
-                out = f"{start}{tool_before}{_text(tool, opts)}{tool_after}"
+                if not (tool.isprintable() and (not limit or len(tool) <= limit)):
+                    tool = _text(tool, opts)
+                out = f"{start}{tool_before}{tool}{tool_after}"
             elif message_first and type(message := f.get("message")) is str and message:
-                out = f"{start}{before}{_text(message, opts)}{after}"
+                if not (message.isprintable() and (not limit or len(message) <= limit)):
+                    message = _text(message, opts)
+                out = f"{start}{before}{message}{after}"
                 if (tool := f.get("tool")) is not None:
                     out = f"{out} {tool_before}({_text(tool, opts)}){tool_after}"
             else:
