@@ -3,10 +3,11 @@
 Rich decides everything about the terminal: whether it is one, which colour
 system it speaks, ``NO_COLOR`` / ``FORCE_COLOR``, its width, the theme's styles.
 The formatter asks Rich once, at construction, for the ANSI codes of each style
-in the theme and then builds lines by concatenation, so a token costs a string
-join, not a Rich render pass. Event text is never parsed as markup and never
-wrapped: what the model wrote is what the reader gets, made safe by
-:mod:`ai_infra_formatters.text_safety`.
+in the theme and compiles the table of lines (:data:`~ai_infra_formatters.layouts.LINES`)
+with them (:mod:`~ai_infra_formatters.line_builders`): a line costs a few string
+joins, a token a safety check, not a Rich render pass. Event text is never
+parsed as markup and never wrapped: what the model wrote is what the reader gets,
+made safe by :mod:`ai_infra_formatters.text_safety`.
 """
 
 from __future__ import annotations

@@ -202,7 +202,7 @@ def _count(n: Any, noun: str) -> str:
     return f"{_str(n)} {noun}" if n == 1 else f"{_str(n)} {noun}s"
 
 
-# Each body function gives the headline text of one event type, or None to fall
+# A text rule (Line.text) gives the text column of one event type, or None to fall
 # back to the generic text (message, content, error, type name).
 _Body = Callable[[Mapping[str, Any]], "str | None"]
 
@@ -309,12 +309,14 @@ class Line(NamedTuple):
     joins_error: bool = False
 
 
-#: The line of each known event type. Every line but a token's ends with the
-#: columns ``(tool)`` (unless ``shows_tool``) and ``(timing)`` (``duration_ms``, else
-#: ``latency_ms``), each when the event has it. A failed tool call (a ``tool_end``
-#: with an ``error``) is laid out as :data:`FAILED_TOOL` says instead.
+#: The line of each known event type: ``[time] symbol [node] text (tool) (timing)``.
+#: The symbol and text are in the type's style; ``[node]`` (``namespace`` path and
+#: ``node_name``) when the event names one; ``(tool)`` unless the text is the tool;
+#: ``(timing)`` from ``duration_ms``, else ``latency_ms``; ``[time]`` with timestamps
+#: on. A failed tool call (a ``tool_end`` with an ``error``) is laid out as
+#: :data:`FAILED_TOOL_SYMBOL` says instead.
 LINES: Final[Mapping[str, Line]] = {
-    #               symbol  text column: what it shows when the event has no message
+    #  type         symbol  text rule (none: message, content, error, else the type)
     "thinking":      Line("…", _thinking),  # the thought, else "Thinking (model)"
     "reasoning":     Line("∴"),  # streamed inline (on lines of its own) when it has text
     "token":         Line(""),  # streamed inline, bare
