@@ -223,11 +223,15 @@ class ConsoleFormatter:
         layout = self._layout
         # Tokens written as they are (made safe): inline, in no style.
         self._bare_tokens = layout in (OutputFormat.PLAIN, _RICH) and not self._token_codes[0]
-        # The lines built without looking further: the plain layout's, when no
-        # event or field is hidden.
+        # The lines built without looking further: the plain layout's, of the types
+        # the visibility shows, when it hides no field.
         self._direct_lines = (
-            {t: b for t, b in self._line_builders.items() if t not in _STREAMED}
-            if layout is OutputFormat.PLAIN and self.visibility is None
+            {
+                etype: build
+                for etype, build in self._line_builders.items()
+                if etype not in _STREAMED and etype not in self._hidden_types
+            }
+            if layout is OutputFormat.PLAIN and not self._hidden_fields
             else {}
         )
 
