@@ -48,6 +48,7 @@ from pathlib import Path
 from typing import Any, Final
 
 import orjson
+import upstream
 from corpus import CORE_TYPES, Corpus, build_corpus
 from rich.console import Console
 from rich.text import Text
@@ -123,6 +124,12 @@ ROWS: Final[tuple[tuple[str, str, str, str, float, str], ...]] = (
      "f-string with pre-rendered ANSI prefixes (the limit)", ">=", 0.25, "x"),
     ("console_rich_naive", "ConsoleFormatter rich layout",
      "Console.print(Text) per event, captured (naive Rich)", ">=", 10.0, "x"),
+    ("console_plain_upstream", "ConsoleFormatter plain, colours on, whole corpus",
+     "ai-infra 1.19 PlainFormatter(colors_enabled=True)", ">=", 0.8, "x"),
+    ("console_plain_upstream_tokens", "ConsoleFormatter plain, colours on, token events",
+     "ai-infra 1.19 PlainFormatter(colors_enabled=True)", ">=", 1.0, "x"),
+    ("console_plain_upstream_tools", "ConsoleFormatter plain, colours on, tool_start/tool_end",
+     "ai-infra 1.19 PlainFormatter(colors_enabled=True)", ">=", 1.0, "x"),
     # issue 12, speed of escaping and of the writer (bench_escape_token, bench_stream_file)
     ("escape_10mb_token", "ConsoleFormatter plain: one 10 MB token, unsafe char every 25",
      "seconds (vs the old str.translate in the note)", "<=", 0.3, "s"),
@@ -490,6 +497,52 @@ def bench_console(rows: dict[str, Row], corpus: Corpus, rounds: int) -> None:
             extra_ok=coloured > 0,
             note=times_note(samples, baseline, candidate, note),
         )
+
+
+# -- console vs upstream (issue 12) ------------------------------------------------
+
+#: The upstream rows: row id -> which events of the corpus it times (None: all).
+_UPSTREAM_CONSOLE_SLICES: Final[dict[str, frozenset[str] | None]] = {
+    "console_plain_upstream": None,
+    "console_plain_upstream_tokens": frozenset({"token"}),
+    "console_plain_upstream_tools": frozenset({"tool_start", "tool_end"}),
+}
+
+
+def bench_console_upstream(rows: dict[str, Row], corpus: Corpus, rounds: int) -> None:
+    """The plain layout (colours on) vs ai-infra 1.19's ``PlainFormatter(colors_enabled=True)``.
+
+    Both format the same corpus objects in the same process, interleaved: the whole
+    corpus, its token events alone, its tool_start/tool_end events alone. Skipped,
+    with :func:`upstream.load`'s message, when the upstream module cannot be had, and
+    on the fallback corpus (no ai_infra_executor), whose events upstream cannot read.
+    """
+    loaded = upstream.load("formatters")
+    if isinstance(loaded, str) or corpus.source != "ai_infra_executor":
+        why = loaded if isinstance(loaded, str) else (
+            "ai-infra 1.19's PlainFormatter reads event attributes; the bench's fallback "
+            "events (no ai_infra_executor) keep their fields in .fields"
+        )  # fmt: skip
+        for row_id in _UPSTREAM_CONSOLE_SLICES:
+            rows[row_id].skip(why)
+        return
+    theirs = loaded.PlainFormatter(colors_enabled=True)
+    plain, _ = console_formatters()
+    cases: dict[str, Case] = {}
+    for row_id, types in _UPSTREAM_CONSOLE_SLICES.items():
+        events = [
+            o
+            for o, spec in zip(corpus.objects, corpus.specs, strict=True)
+            if types is None or spec.type in types
+        ]
+        cases[f"{row_id}:ours"] = (plain.format, events)
+        cases[f"{row_id}:upstream"] = (theirs.format, events)
+    samples = interleave(cases, rounds)
+    for row_id in _UPSTREAM_CONSOLE_SLICES:
+        mine = {k.partition(":")[2]: v for k, v in samples.items() if k.startswith(f"{row_id}:")}
+        row = rows[row_id]
+        row.detail = {"timing": _timing_detail(mine), "events": len(cases[f"{row_id}:ours"][1])}
+        row.judge(faster_ratio(mine, "upstream", "ours"), note=times_note(mine, "upstream", "ours"))
 
 
 def pipeline_cases(corpus: Corpus) -> tuple[Case, Case] | None:
@@ -1203,6 +1256,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         (("json_escape_cost",), lambda: bench_json_escaping(rows, corpus, args.rounds)),
         (("console_plain_naive", "console_plain_fstring", "console_rich_naive"),
          lambda: bench_console(rows, corpus, args.rounds)),
+        (tuple(_UPSTREAM_CONSOLE_SLICES),
+         lambda: bench_console_upstream(rows, corpus, args.rounds)),
         (("escape_10mb_token",), lambda: bench_escape_token(rows, args.rounds)),
         (("stream_to_console_file",), lambda: bench_stream_file(rows, corpus, args.rounds)),
         (("executor_pipeline",), lambda: bench_pipeline(rows, corpus, args.rounds)),

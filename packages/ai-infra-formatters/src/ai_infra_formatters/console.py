@@ -3,9 +3,10 @@
 Rich decides everything about the terminal: whether it is one, which colour
 system it speaks, ``NO_COLOR`` / ``FORCE_COLOR``, its width, the theme's styles.
 The formatter asks Rich once, at construction, for the ANSI codes of each style
-in the theme and then builds lines by concatenation, so a token costs a string
-join, not a Rich render pass. Event text is never parsed as markup: what the
-model wrote is what the reader gets, made safe by
+in the theme and compiles the table of lines (:data:`~ai_infra_formatters.layouts.LINES`)
+with them (:mod:`~ai_infra_formatters.line_builders`): a line costs a few string
+joins, a token a safety check, not a Rich render pass. Event text is never
+parsed as markup: what the model wrote is what the reader gets, made safe by
 :mod:`ai_infra_formatters.text_safety`. On a terminal, lines other than token
 text are wrapped at word boundaries (:mod:`ai_infra_formatters.wrapping`); a file
 or a pipe gets every line whole.
@@ -29,14 +30,14 @@ from ai_infra_formatters.formats import OutputFormat
 from ai_infra_formatters.json_format import JsonFormatter
 from ai_infra_formatters.layouts import (
     SYMBOLS,
-    Part,
-    Rendering,
     TextOptions,
     clock_time,
+    detail_rows,
     node_label,
-    render_event,
+    panel_text,
     shown_in_minimal,
 )
+from ai_infra_formatters.line_builders import LineBuilder, LineBuilders
 from ai_infra_formatters.text_safety import (
     DEFAULT_MAX_LENGTH,
     DEFAULT_TRUNCATION_MARKER,
@@ -68,6 +69,40 @@ _RICH: Final = OutputFormat.RICH
 _DETAIL_INDENT: Final = "    "
 #: Where a wrapped detail row's value continues: under its key's text, two deeper.
 _VALUE_INDENT: Final = len(_DETAIL_INDENT) + 2
+#: Types streamed inline, when their content is text: not lines of their own.
+_STREAMED: Final = frozenset({"token", "reasoning"})
+
+
+#: The event classes event_view reads in place (their fields are their
+#: ``__dict__``), as event_view itself answered for the first instance seen.
+_IN_PLACE: set[type] = set()
+#: The event classes seen by :func:`_view` (at most :data:`_MAX_CLASSES`).
+_SEEN: set[type] = set()
+_MAX_CLASSES: Final = 256
+#: The fields of an event not read in place: its type is to be found out.
+_UNREAD: Final[Mapping[str, Any]] = {"type": None}
+
+
+def _view(event: Any) -> tuple[str, Mapping[str, Any]]:
+    """``event_view(event)``, noting whether it read *event*'s class in place."""
+    etype, fields = event_view(event)
+    cls = type(event)
+    if cls is not dict and cls not in _SEEN and len(_SEEN) < _MAX_CLASSES:
+        try:
+            in_place = fields is event.__dict__
+        except Exception:  # no __dict__, or a __getattr__ that raises
+            in_place = False
+        if in_place:
+            _IN_PLACE.add(cls)
+        _SEEN.add(cls)
+    return etype, fields
+
+
+def _painted(codes: tuple[str, str], text: str) -> str:
+    """Streamed *text*, made safe, between *codes* (none around nothing)."""
+    before, after = codes
+    text = safe_text(text)
+    return f"{before}{text}{after}" if before and text else text
 
 
 def _uncached(style: Style) -> Style:
@@ -157,7 +192,7 @@ class ConsoleFormatter:
         show_timestamps: bool = False,
         wrap: bool | None = None,
     ) -> None:
-        self.layout = OutputFormat.parse(layout)
+        self._layout = OutputFormat.parse(layout)
         self.show_timestamps = show_timestamps
         self.colors_enabled = colors_enabled
         self.show_timing = show_timing
@@ -178,9 +213,47 @@ class ConsoleFormatter:
         }
         self._token_codes = self._codes.get("ai_infra.token", _NO_CODES)
         self._reasoning_codes = self._codes.get("ai_infra.reasoning", _NO_CODES)
+        # The table of lines, compiled for these colours and options: the plain and
+        # minimal layouts' lines; the rich layout's, and the same without colours
+        # (what a line says, for the error panel), built when first needed.
+        self._lines = LineBuilders(self._codes, self._options, detail=False)
+        self._line_builders = self._lines.by_type
+        self._unknown_line = self._lines.unknown
+        self._bare_tokens = False
+        self._direct_lines: Mapping[str, LineBuilder] = {}
+        self._set_shortcuts()
+        self._rich_lines: LineBuilders | None = None
+        self._bare_rich_lines: LineBuilders | None = None
         self._panel_console: Console | None = None
         self._json: JsonFormatter | None = None
         self.wrap = _writes_to_terminal(self.console) if wrap is None else wrap
+
+    @property
+    def layout(self) -> OutputFormat:
+        """The layout :meth:`format` uses when given none (settable)."""
+        return self._layout
+
+    @layout.setter
+    def layout(self, layout: OutputFormat | str) -> None:
+        self._layout = OutputFormat.parse(layout)
+        self._set_shortcuts()
+
+    def _set_shortcuts(self) -> None:
+        """What format() may skip in this formatter's own layout (see there)."""
+        layout = self._layout
+        # Tokens written as they are (made safe): inline, in no style.
+        self._bare_tokens = layout in (OutputFormat.PLAIN, _RICH) and not self._token_codes[0]
+        # The lines built without looking further: the plain layout's, of the types
+        # the visibility shows, when it hides no field.
+        self._direct_lines = (
+            {
+                etype: build
+                for etype, build in self._line_builders.items()
+                if etype not in _STREAMED and etype not in self._hidden_types
+            }
+            if layout is OutputFormat.PLAIN and not self._hidden_fields
+            else {}
+        )
 
     @property
     def inline_tokens(self) -> bool:
@@ -216,43 +289,72 @@ class ConsoleFormatter:
         (:meth:`format_plain`, :meth:`format_rich`, :meth:`format_minimal` and
         :meth:`format_json` are shorthands for it).
         """
-        if layout is None:
-            layout = self.layout
-        etype, fields = event_view(event)
-        if etype == "token" and layout is not _JSON:
-            # The hot path of a token stream: tokens show at every visibility and
-            # have no field to hide, so no filtering and no layout machinery.
-            if layout is _MINIMAL:
+        # The event's type and fields: a dict's own, or the attributes of an object
+        # event_view reads in place, read here without a call when the type is a str.
+        cls = type(event)
+        if cls is dict:
+            fields = event
+        elif cls in _IN_PLACE:
+            fields = event.__dict__
+        else:
+            fields = _UNREAD
+        try:
+            etype = fields["type"]
+        except KeyError:
+            etype = None
+        build = None
+        if type(etype) is str and layout is None:
+            if etype != "token":
+                # The plain layout's hot path: a type with a line of its own (not
+                # reasoning), every event and field shown: straight to its line.
+                build = self._direct_lines.get(etype)
+            elif self._bare_tokens:
+                # The hot path of a token stream: tokens show at every visibility and
+                # have no field to hide, so no filtering and no layout machinery.
+                try:
+                    content = fields["content"]
+                except KeyError:
+                    content = None
+                if type(content) is str:
+                    # safe_text gives printable text back as it is (every character it
+                    # changes is non-printable: test_invisible_characters checks each).
+                    return content if content.isprintable() else safe_text(content)
+        if build is None:
+            if type(etype) is not str or not etype:
+                etype, fields = _view(event)
+            if layout is None:
+                layout = self.layout
+            if etype == "token" and layout is not _JSON:
+                # A token in another layout, in a painted style, or that is no text.
+                if layout is _MINIMAL:
+                    return ""
+                content = fields.get("content")
+                if type(content) is str:
+                    return _painted(self._token_codes, content)
+            elif layout is _MINIMAL and not shown_in_minimal(etype, fields):
                 return ""
-            content = fields.get("content")
-            if type(content) is str:
-                before, after = self._token_codes
-                text = safe_text(content)
-                return f"{before}{text}{after}" if before and text else text
-        elif layout is _MINIMAL and not shown_in_minimal(etype, fields):
-            return ""
-        elif layout is _JSON:
-            return self.format_json(event)
-        if self.visibility is not None:
-            if etype in self._hidden_types:
-                return ""
-            if not self._hidden_fields.isdisjoint(fields):
-                fields = filter_fields(dict(fields), self.visibility)
-        if etype == "reasoning" and type(content := fields.get("content")) is str and content:
-            # The model's reasoning streams like its answer, in its own style; the
-            # writer keeps it on lines of its own (see inline_reasoning).
-            before, after = self._reasoning_codes
-            text = safe_text(content)
-            return f"{before}{text}{after}" if before and text else text
-        rendering = render_event(etype, fields, self._options, detail=layout is _RICH)
-        headline = rendering.headline
-        if self.show_timestamps:
-            headline = [(clock_time(fields.get("timestamp")), "ai_infra.timestamp"), *headline]
-        line = self._join(headline)
-        if self.wrap:
-            line = wrap_line(line, self.console.width, columns=2 if self.show_timestamps else 1)
-        if layout is _RICH:
-            return self._with_details(line, etype, rendering)
+            elif layout is _JSON:
+                return self.format_json(event)
+            if self.visibility is not None:
+                if etype in self._hidden_types:
+                    return ""
+                if not self._hidden_fields.isdisjoint(fields):
+                    fields = filter_fields(dict(fields), self.visibility)
+            if etype == "reasoning" and type(content := fields.get("content")) is str and content:
+                # The model's reasoning streams like its answer, in its own style; the
+                # writer keeps it on lines of its own (see inline_reasoning).
+                return _painted(self._reasoning_codes, content)
+            if layout is not _RICH:
+                build = self._line_builders.get(etype, self._unknown_line)
+        if build is None:
+            line = self._rich_line(etype, fields)
+        else:
+            try:
+                line = build(etype, fields)
+            except Exception:  # values that defy reading: the line says so
+                line = self._lines.unreadable(etype)
+            if self.show_timestamps or self.wrap:
+                line = self._finished(line, fields)
         return line
 
     def format_plain(self, event: Any) -> str:
@@ -297,27 +399,57 @@ class ConsoleFormatter:
 
     # -- rendering ----------------------------------------------------------
 
-    def _join(self, parts: list[Part]) -> str:
-        codes = self._codes
-        painted = []
-        for text, style in parts:
-            before, after = codes.get(style, _NO_CODES)
-            painted.append(f"{before}{text}{after}" if before else text)
-        return " ".join(painted)
+    def _finished(self, line: str, fields: Mapping[str, Any]) -> str:
+        """*line* with the time in front (``show_timestamps``), wrapped to the terminal's
+        width past its symbol and time (``wrap``)."""
+        if self.show_timestamps:
+            line = self._timestamped(line, fields)
+        if self.wrap:
+            line = wrap_line(line, self.console.width, columns=2 if self.show_timestamps else 1)
+        return line
 
-    def _with_details(self, line: str, etype: str, rendering: Rendering) -> str:
-        lines = [line]
+    def _timestamped(self, line: str, fields: Mapping[str, Any]) -> str:
+        before, after = self._lines.paint("ai_infra.timestamp")
+        return f"{before}{clock_time(fields.get('timestamp'))}{after} {line}"
+
+    def _rich_line(self, etype: str, fields: Mapping[str, Any]) -> str:
+        """The rich layout's line of an event, with its detail rows and error panel."""
+        lines = self._rich_lines
+        if lines is None:
+            lines = self._rich_lines = LineBuilders(self._codes, self._options, detail=True)
+        options = self._options
+        try:
+            line = lines.build(etype, fields)
+            if etype == "token":  # a token that is no text: its line alone
+                rows, panel = [], None
+            else:
+                rows = detail_rows(etype, fields, options)
+                panel = panel_text(etype, fields, lambda: self._said(etype, fields), options)
+        except Exception:  # the line says so; the rows and panel are left out
+            line, rows, panel = lines.unreadable(etype), [], None
+        if self.show_timestamps or self.wrap:
+            line = self._finished(line, fields)
+        if not rows and panel is None:
+            return line
+        out = [line]
         key_before, key_after = self._codes.get("ai_infra.detail_key", _NO_CODES)
-        for key, value in rendering.details:
+        for key, value in rows:
             gap = "" if value.startswith("\n") else " "  # a block starts on the next line
             row = f"{_DETAIL_INDENT}{key_before}{key}:{key_after}{gap}"
             if gap and self.wrap:  # a one-line value; a block keeps its layout
-                lines.append(wrap_line(row + value, self.console.width, indent=_VALUE_INDENT))
+                out.append(wrap_line(row + value, self.console.width, indent=_VALUE_INDENT))
             else:
-                lines.append(row + value.replace("\n", "\n" + _DETAIL_INDENT))
-        if rendering.panel is not None:
-            lines.append(self._panel(etype, rendering.panel))
-        return "\n".join(lines)
+                out.append(row + value.replace("\n", "\n" + _DETAIL_INDENT))
+        if panel is not None:
+            out.append(self._panel(etype, panel))
+        return "\n".join(out)
+
+    def _said(self, etype: str, fields: Mapping[str, Any]) -> str:
+        """What the rich layout's line of an event says, without colours or time."""
+        bare = self._bare_rich_lines
+        if bare is None:
+            bare = self._bare_rich_lines = LineBuilders({}, self._options, detail=True)
+        return bare.build(etype, fields)
 
     def _panel(self, etype: str, body: str) -> str:
         console = self._panel_console

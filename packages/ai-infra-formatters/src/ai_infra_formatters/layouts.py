@@ -1,11 +1,19 @@
-"""What each event type shows: a headline, detail rows and (for errors) a panel body.
+"""What each event type shows: the table of its line, its detail rows and (for
+errors) its panel body.
 
 Rich-free on purpose: a layout only decides *which text* goes where and under
-which style *name*; :mod:`ai_infra_formatters.console` turns names into colours.
+which style *name*; :mod:`ai_infra_formatters.line_builders` compiles the table
+for one formatter's colours and options, and :mod:`ai_infra_formatters.console`
+writes the result.
 
-Three layouts read the same :class:`Rendering`:
+The line of an event, column by column (each column is left out when empty)::
 
-* ``plain`` prints the headline: symbol, node, message, tool, timing; tokens bare;
+    [time] symbol [node] text (tool) (timing)
+
+:data:`LINES` says, per event type, its symbol, how its text column is found and
+which columns follow it. Three layouts read it:
+
+* ``plain`` prints the line; tokens bare;
 * ``rich`` adds the detail rows (tool arguments and results, todo items, state)
   and shows errors in a panel;
 * ``minimal`` prints only task start/complete/failed, interrupts, errors (failed
@@ -19,31 +27,31 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
 from typing import Any, Final, NamedTuple, TypeGuard
 
 from ai_infra_formatters.json_format import dumps_event
-from ai_infra_formatters.text_safety import safe_cut, safe_line, safe_text
+from ai_infra_formatters.text_safety import safe_cut, safe_line
 
 __all__ = [
+    "LINES",
     "MINIMAL_EVENT_TYPES",
     "SYMBOLS",
-    "Part",
-    "Rendering",
+    "UNKNOWN_SYMBOL",
+    "Line",
+    "MessageOr",
     "TextOptions",
     "clock_time",
+    "detail_rows",
     "format_duration",
     "is_failed_tool",
     "node_label",
-    "render_event",
+    "panel_text",
     "shown_in_minimal",
     "task_title",
 ]
-
-#: ``(text, style name)``; the text is already safe for a terminal. A headline's
-#: parts are shown separated by single spaces.
-Part = tuple[str, str]
 
 
 class TextOptions(NamedTuple):
@@ -56,44 +64,6 @@ class TextOptions(NamedTuple):
     #: ``debug`` visibility (or with none set).
     show_ids: bool = True
 
-
-class Rendering(NamedTuple):
-    """One event, laid out: the headline's parts are joined by single spaces."""
-
-    headline: list[Part]
-    details: list[tuple[str, str]]
-    panel: str | None
-
-
-#: The glyph in front of each known event type.
-SYMBOLS: Final[Mapping[str, str]] = {
-    "thinking": "…",
-    "reasoning": "∴",
-    "token": "",
-    "tool_start": "⚙",
-    "tool_end": "✓",
-    "usage": "Σ",
-    "turn_start": "↻",
-    "turn_end": "↺",
-    "intent": "→",
-    "todo": "☐",
-    "done": "■",
-    "error": "✗",
-    "run_start": "▶",
-    "run_end": "■",
-    "node_start": "→",
-    "node_end": "←",
-    "node_error": "✗",
-    "state_update": "◇",
-    "task_start": "●",
-    "task_complete": "✓",
-    "task_failed": "✗",
-    "task_skipped": "○",
-    "progress": "⋯",
-    "interrupt": "⏸",
-    "resume": "⏵",
-}
-UNKNOWN_SYMBOL: Final = "•"
 
 #: The event types the ``minimal`` layout prints; every other type prints nothing.
 MINIMAL_EVENT_TYPES: Final[frozenset[str]] = frozenset(
@@ -109,16 +79,6 @@ MINIMAL_EVENT_TYPES: Final[frozenset[str]] = frozenset(
         "done",
     }
 )
-
-#: The style of a failed tool call (a ``tool_end`` with an ``error``); its glyph
-#: is the one of ``error``.
-_FAILED_TOOL_STYLE: Final = "ai_infra.error"
-
-#: The types whose ``error`` text is shown with the event: on its line (joined to the
-#: message), or, in the rich layout, in a panel when it spans several lines.
-_PANEL_TYPES: Final = frozenset({"error", "node_error", "task_failed"})
-_TOOL_TYPES: Final = frozenset({"tool_start", "tool_end"})
-_STYLE_NAMES: Final[Mapping[str, str]] = {etype: f"ai_infra.{etype}" for etype in SYMBOLS}
 
 
 def is_failed_tool(etype: str, f: Mapping[str, Any]) -> bool:
@@ -169,9 +129,12 @@ def format_duration(ms: Any) -> str | None:
             ms = float(ms)
         except OverflowError:  # an int too big for a float
             return None
+    if 0 < ms < 1000:
+        # round() rounds half to even on the exact value, as f"{ms:.0f}" does.
+        return f"{round(ms)}ms"
     if not ms >= 0:  # negative or NaN
         return None
-    if ms < 1000:
+    if ms < 1000:  # zero (minus zero reads "-0ms")
         return f"{ms:.0f}ms"
     seconds = ms / 1000
     if seconds < 60:
@@ -184,6 +147,15 @@ def format_duration(ms: Any) -> str | None:
 
 def _str(value: Any) -> str:
     """*value* as text, never raising: a str as is, an Enum by its value, else its JSON."""
+    cls = type(value)
+    if cls is str:
+        text: str = value
+        return text
+    if cls is int:
+        try:
+            return f"{value}"
+        except ValueError:  # beyond Python's int-to-str digit limit (3.11+)
+            return hex(value)
     if isinstance(value, Enum):
         value = value.value
     if isinstance(value, str):
@@ -230,7 +202,7 @@ def _count(n: Any, noun: str) -> str:
     return f"{_str(n)} {noun}" if n == 1 else f"{_str(n)} {noun}s"
 
 
-# Each body function gives the headline text of one event type, or None to fall
+# A text rule (Line.text) gives the text column of one event type, or None to fall
 # back to the generic text (message, content, error, type name).
 _Body = Callable[[Mapping[str, Any]], "str | None"]
 
@@ -249,18 +221,20 @@ def _tool(f: Mapping[str, Any]) -> str | None:
 
 def _usage(f: Mapping[str, Any]) -> str | None:
     parts = []
-    if f.get("input_tokens") is not None:
-        parts.append(f"{_str(f['input_tokens'])} in")
-    if f.get("output_tokens") is not None:
-        parts.append(f"{_str(f['output_tokens'])} out")
+    if (n := f.get("input_tokens")) is not None:
+        parts.append(f"{_str(n)} in")
+    if (n := f.get("output_tokens")) is not None:
+        parts.append(f"{_str(n)} out")
     cost = f.get("cost")
-    if isinstance(cost, (int, float)) and not isinstance(cost, bool):
+    if type(cost) is float:
+        parts.append(f"${cost:.4f}")
+    elif isinstance(cost, (int, float)) and not isinstance(cost, bool):
         try:
             parts.append(f"${float(cost):.4f}")
         except OverflowError:  # an int too big for a float
             parts.append(f"${_str(cost)}")
-    if f.get("model"):
-        parts.append(_str(f["model"]))
+    if model := f.get("model"):
+        parts.append(_str(model))
     return "Usage: " + " · ".join(parts) if parts else "Usage"
 
 
@@ -268,8 +242,8 @@ def _turn(verb: str) -> _Body:
     def body(f: Mapping[str, Any]) -> str | None:
         turn_id = f.get("turn_id")
         text = f"Turn {verb}" if turn_id is None else f"Turn {_str(turn_id)} {verb}"
-        if f.get("tools_called") is not None:
-            text += f" · {_count(f['tools_called'], 'tool')}"
+        if (called := f.get("tools_called")) is not None:
+            text += f" · {_count(called, 'tool')}"
         return text
 
     return body
@@ -286,44 +260,99 @@ def _todo(f: Mapping[str, Any]) -> str | None:
 
 
 def _done(f: Mapping[str, Any]) -> str | None:
-    if f.get("tools_called") is not None:
-        return f"Done · {_count(f['tools_called'], 'tool')} called"
+    if (called := f.get("tools_called")) is not None:
+        return f"Done · {_count(called, 'tool')} called"
     return "Done"
 
 
-def _fallback(default: str, *, with_task: str | None = None) -> _Body:
-    def body(f: Mapping[str, Any]) -> str | None:
+@dataclass(frozen=True)
+class MessageOr:
+    """A text rule: the event's ``message`` when it has one (``None``: the generic
+    text, which starts with the message), else ``"{task}: {title}"`` when *task* is
+    given and the event's ``task`` has a title (or id), else *default*."""
+
+    default: str
+    task: str | None = None
+
+    def __call__(self, f: Mapping[str, Any]) -> str | None:
+        """The text for an event with fields *f* (``None`` when it has a message)."""
         if f.get("message"):
             return None
-        title = task_title(f) if with_task else None
-        return f"{with_task}: {title}" if title else default
-
-    return body
+        title = task_title(f) if self.task else None
+        return f"{self.task}: {title}" if title else self.default
 
 
-_BODIES: Final[Mapping[str, _Body]] = {
-    "thinking": _thinking,
-    "tool_start": _tool,
-    "tool_end": _tool,
-    "usage": _usage,
-    "turn_start": _turn("started"),
-    "turn_end": _turn("finished"),
-    "todo": _todo,
-    "done": _done,
-    "run_start": _fallback("Run started"),
-    "run_end": _fallback("Run finished"),
-    "node_start": _fallback("Node started"),
-    "node_end": _fallback("Node finished"),
-    "node_error": lambda f: None if f.get("message") or f.get("error") else "Node failed",
-    "state_update": _fallback("State updated"),
-    "task_start": _fallback("Task started", with_task="Starting task"),
-    "task_complete": _fallback("Task complete", with_task="Completed task"),
-    "task_failed": _fallback("Task failed", with_task="Failed task"),
-    "task_skipped": _fallback("Task skipped", with_task="Skipped task"),
-    "progress": _fallback("Progress"),
-    "interrupt": _fallback("Paused: awaiting human input"),
-    "resume": _fallback("Resumed"),
-}
+def _node_error(f: Mapping[str, Any]) -> str | None:
+    return None if f.get("message") or f.get("error") else "Node failed"
+
+
+class Line(NamedTuple):
+    """What the line of one event type shows (see the module docstring for its columns).
+
+    Attributes:
+        symbol: the glyph the line starts with, in the type's style
+            (``ai_infra.<type>``); ``""`` for a type streamed inline (``token``).
+        text: finds the value of the text column from the event's fields; when it
+            gives ``None`` (or there is none), the first set of ``message``,
+            ``content``, ``error`` is shown, else the type name (and, for a type
+            this table does not know, its own fields: ``my_custom foo=1``).
+        shows_tool: the text column is the tool's name, in the tool style; there
+            is no ``(tool)`` column then.
+        joins_error: the event's ``error`` text is joined to the text column
+            (``message: error``); in the rich layout an error of several lines
+            goes to a panel under the line instead.
+    """
+
+    symbol: str
+    text: _Body | None = None
+    shows_tool: bool = False
+    joins_error: bool = False
+
+
+#: The line of each known event type: ``[time] symbol [node] text (tool) (timing)``.
+#: The symbol and text are in the type's style; ``[node]`` (``namespace`` path and
+#: ``node_name``) when the event names one; ``(tool)`` unless the text is the tool;
+#: ``(timing)`` from ``duration_ms``, else ``latency_ms``; ``[time]`` with timestamps
+#: on. A failed tool call (a ``tool_end`` with an ``error``) is laid out as
+#: :data:`FAILED_TOOL_SYMBOL` says instead.
+LINES: Final[Mapping[str, Line]] = {
+    #  type         symbol  text rule (none: message, content, error, else the type)
+    "thinking":      Line("…", _thinking),  # the thought, else "Thinking (model)"
+    "reasoning":     Line("∴"),  # streamed inline (on lines of its own) when it has text
+    "token":         Line(""),  # streamed inline, bare
+    "tool_start":    Line("⚙", _tool, shows_tool=True),
+    "tool_end":      Line("✓", _tool, shows_tool=True),
+    "usage":         Line("Σ", _usage),  # "Usage: 10 in · 5 out · $0.0012 · model"
+    "turn_start":    Line("↻", _turn("started")),  # "Turn 2 started · 3 tools"
+    "turn_end":      Line("↺", _turn("finished")),
+    "intent":        Line("→"),
+    "todo":          Line("☐", _todo),  # "Todo list: 2/5 done"
+    "done":          Line("■", _done),  # "Done · 4 tools called"
+    "error":         Line("✗", joins_error=True),
+    "run_start":     Line("▶", MessageOr("Run started")),
+    "run_end":       Line("■", MessageOr("Run finished")),
+    "node_start":    Line("→", MessageOr("Node started")),
+    "node_end":      Line("←", MessageOr("Node finished")),
+    "node_error":    Line("✗", _node_error, joins_error=True),
+    "state_update":  Line("◇", MessageOr("State updated")),
+    "task_start":    Line("●", MessageOr("Task started", task="Starting task")),
+    "task_complete": Line("✓", MessageOr("Task complete", task="Completed task")),
+    "task_failed":   Line("✗", MessageOr("Task failed", task="Failed task"), joins_error=True),
+    "task_skipped":  Line("○", MessageOr("Task skipped", task="Skipped task")),
+    "progress":      Line("⋯", MessageOr("Progress")),
+    "interrupt":     Line("⏸", MessageOr("Paused: awaiting human input")),
+    "resume":        Line("⏵", MessageOr("Resumed")),
+}  # fmt: skip
+
+#: The glyph in front of each known event type.
+SYMBOLS: Final[Mapping[str, str]] = {etype: line.symbol for etype, line in LINES.items()}
+#: The glyph of a type :data:`LINES` does not know (style ``ai_infra.unknown``).
+UNKNOWN_SYMBOL: Final = "•"
+#: A failed tool call shows the error's symbol in the error style, then the tool's
+#: name (tool style) and ``failed: <error>`` (error style); without a tool name,
+#: ``Tool failed: <error>``.
+FAILED_TOOL_SYMBOL: Final = SYMBOLS["error"]
+FAILED_TOOL_STYLE: Final = "ai_infra.error"
 
 
 def _with_error(message: str, error: str) -> str:
@@ -411,7 +440,10 @@ def _detail_text(value: Any, opts: TextOptions) -> str:
     return _text(value, opts)
 
 
-def _details(etype: str, f: Mapping[str, Any], opts: TextOptions) -> list[tuple[str, str]]:
+def detail_rows(etype: str, f: Mapping[str, Any], opts: TextOptions) -> list[tuple[str, str]]:
+    """The rich layout's rows under the line of an event of type *etype* with fields
+    *f*: ``(key, value)``, each value safe (one line, or a block whose lines start
+    with a newline and an indent)."""
     rows = []
     for key in _DETAIL_KEYS.get(etype, _DEFAULT_DETAIL_KEYS):
         value = f.get(key)
@@ -455,109 +487,21 @@ def node_label(f: Mapping[str, Any]) -> str | None:
         return "<unreadable node>"
 
 
-def render_event(etype: str, f: Mapping[str, Any], opts: TextOptions, *, detail: bool) -> Rendering:
-    """Lay out one event (already filtered for visibility) of type *etype*.
-
-    With ``detail`` the rendering carries detail rows and, for error types, a
-    panel body with the full (safe, multi-line) error text. Never raises: an event
-    whose values defy reading (a ``__bool__`` or ``__eq__`` that raises, say) is
-    shown as ``<unreadable event>`` after its symbol.
-    """
-    try:
-        return _render_event(etype, f, opts, detail=detail)
-    except Exception:
-        style = f"ai_infra.{etype}" if etype in SYMBOLS else "ai_infra.unknown"
-        headline: list[Part] = [
-            (SYMBOLS.get(etype, UNKNOWN_SYMBOL) or UNKNOWN_SYMBOL, style),
-            (f"<unreadable {safe_line(etype)} event>", style),
-        ]
-        return Rendering(headline, [], None)
-
-
-def _body(
-    etype: str, f: Mapping[str, Any], style: str, opts: TextOptions, *, detail: bool
-) -> list[Part]:
-    """The headline parts after the node: the event's text (with its error, for the
-    error types) and, for a non-tool event naming a tool, the tool."""
-    body_fn = _BODIES.get(etype)
-    body = body_fn(f) if body_fn is not None else None
-    if body is None:
-        body = _generic_body(etype, f)
-    if etype in _TOOL_TYPES and body == f.get("tool"):
-        return [(_text(body, opts), "ai_infra.tool")]
-    error = f.get("error") if etype in _PANEL_TYPES else None
-    if detail and body is error and _spans_lines(error):
-        body = error.strip().partition("\n")[0]  # the panel below shows the rest
-    text = _text(body, opts)
-    if error is not None and error != "" and body is not error:
-        if detail and _spans_lines(error):
-            # The rich layout's panel shows it, lines and all: not twice.
-            text = _without_error(text, _text(error, opts))
-        else:
-            text = _with_error(text, _text(error, opts))
-    elif etype not in SYMBOLS and body is etype:  # nothing to say but the type
-        text = _custom_fields(text, f)
-    parts: list[Part] = [(text, style)]
-    tool = f.get("tool")
-    if tool is not None and etype not in _TOOL_TYPES:
-        parts.append((f"({_text(tool, opts)})", "ai_infra.tool"))
-    return parts
-
-
-def _failed_tool_body(f: Mapping[str, Any], opts: TextOptions) -> list[Part]:
-    """The headline parts after the node of a failed tool call: the tool, then
-    ``failed:`` and the error text (one line), in the error style."""
-    error = _text(f["error"], opts)
-    tool = f.get("tool")
-    if tool is None or tool == "":
-        return [(f"Tool failed: {error}", _FAILED_TOOL_STYLE)]
-    return [(_text(tool, opts), "ai_infra.tool"), (f"failed: {error}", _FAILED_TOOL_STYLE)]
-
-
-def _render_event(
-    etype: str, f: Mapping[str, Any], opts: TextOptions, *, detail: bool
-) -> Rendering:
-    if etype == "token":
-        content = f.get("content")
-        if not isinstance(content, str):
-            content = "" if content is None else _text(content, opts)
-        return Rendering([(safe_text(content), "ai_infra.token")], [], None)
-
-    symbol = SYMBOLS.get(etype)
-    style = _STYLE_NAMES[etype] if symbol is not None else "ai_infra.unknown"
-    failed = etype == "tool_end" and is_failed_tool(etype, f)
-    if failed:
-        symbol, style = SYMBOLS["error"], _FAILED_TOOL_STYLE
-    headline: list[Part] = [(symbol or UNKNOWN_SYMBOL, style)]
-    node = node_label(f)
-    if node is not None:
-        headline.append((f"[{_text(node, opts)}]", "ai_infra.node"))
-    if failed:
-        headline += _failed_tool_body(f, opts)
-    else:
-        headline += _body(etype, f, style, opts, detail=detail)
-
-    if opts.show_timing:
-        took = f.get("duration_ms")
-        if took is None:
-            took = f.get("latency_ms")
-        if took is not None:
-            shown = format_duration(took)
-            if shown is not None:
-                headline.append((f"({shown})", "ai_infra.timing"))
-
-    if not detail:
-        return Rendering(headline, [], None)
-    panel = None
-    if etype in _PANEL_TYPES:
-        # The whole error, when the headline does not show it all already (it spans
-        # lines, or the headline says less: "bad input" of "ValueError: bad input").
-        err = f.get("error")
-        if err is not None and err != "":
-            text = err if isinstance(err, str) else _text(err, opts)
-            said = " ".join(part for part, _ in headline)
-            if _spans_lines(text) or safe_line(text) not in said:
-                panel = safe_cut(
-                    text, opts.max_value_length, opts.truncation_marker, keep_layout=True
-                )
-    return Rendering(headline, _details(etype, f, opts), panel)
+def panel_text(
+    etype: str, f: Mapping[str, Any], said: Callable[[], str], opts: TextOptions
+) -> str | None:
+    """The rich layout's panel under the line of an event whose type joins its error
+    (:attr:`Line.joins_error`): the whole error, safe, lines kept, when the line
+    (``said()``, without colours or time) does not show it all already (it spans
+    lines, or the line says less: ``"bad input"`` of ``"ValueError: bad input"``);
+    ``None`` otherwise."""
+    line = LINES.get(etype)
+    if line is None or not line.joins_error:
+        return None
+    err = f.get("error")
+    if err is None or err == "":
+        return None
+    text = err if isinstance(err, str) else _text(err, opts)
+    if _spans_lines(text) or safe_line(text) not in said():
+        return safe_cut(text, opts.max_value_length, opts.truncation_marker, keep_layout=True)
+    return None
