@@ -48,6 +48,7 @@ from pathlib import Path
 from typing import Any, Final
 
 import orjson
+import upstream
 from corpus import CORE_TYPES, Corpus, build_corpus
 from rich.console import Console
 from rich.text import Text
@@ -109,10 +110,12 @@ class Row:
 ROWS: Final[tuple[tuple[str, str, str, str, float, str], ...]] = (
     ("json_objects", "JsonFormatter on event objects",
      "json.dumps(event.to_dict(), default=str)", ">=", 4.0, "x"),
+    ("json_objects_upstream", "JsonFormatter on event objects",
+     "ai-infra 1.19 JsonFormatter on its own objects", ">=", 5.0, "x"),
     ("json_dicts_stdlib", "JsonFormatter on dicts (format, str)", "json.dumps(d, default=str)",
      ">=", 10.0, "x"),
     ("json_dicts_orjson", "JsonFormatter on dicts (format_bytes, bytes)",
-     "raw orjson.dumps(d) (the limit)", ">=", 0.5, "x"),
+     "raw orjson.dumps(d) (the limit)", ">=", 0.6, "x"),
     ("json_escape_cost", "format_bytes on dicts, 5% of tokens with a C1/bidi/tag char",
      "format_bytes on the same dicts, clean", "<=", 1.25, "x"),
     ("console_plain_naive", "ConsoleFormatter plain, colours on",
@@ -122,7 +125,7 @@ ROWS: Final[tuple[tuple[str, str, str, str, float, str], ...]] = (
     ("console_rich_naive", "ConsoleFormatter rich layout",
      "Console.print(Text) per event, captured (naive Rich)", ">=", 10.0, "x"),
     ("executor_pipeline", "executor: core event -> from_core_event -> format -> write",
-     "JsonFormatter alone on ready dicts", ">=", 0.3, "x"),
+     "JsonFormatter alone on ready dicts", ">=", 0.4, "x"),
     ("import_formatters", "python -c: import ai_infra_formatters + first JSON line",
      'python -c "import orjson"', "<=", 1.5, "x"),
     ("import_executor", "python -c: import ai_infra_executor", 'python -c "import orjson"', "<=",
@@ -359,6 +362,80 @@ def bench_json(rows: dict[str, Row], corpus: Corpus, rounds: int) -> None:
             extra_ok=mismatches == 0,
             note=times_note(samples, baseline, candidate),
         )
+
+
+# -- json_objects_upstream: ai-infra's own JsonFormatter on its own event objects ---
+
+
+def upstream_objects(corpus: Corpus) -> tuple[list[Any], Callable[[Any], str]] | str:
+    """The corpus as ai-infra's own event objects, and its ``JsonFormatter().format``.
+
+    Core types become 1.19's ``StreamEvent``; the executor lifecycle types
+    become 1.5.2's ``ExecutorStreamEvent`` (1.19 has no stdlib-only executor
+    event), whose fields are the same but for ``error``, which that version's
+    builders put under ``data["error"]``, as done here. A sentence saying why
+    when a module cannot be had.
+    """
+    modules = [upstream.load(name) for name in ("formatters", "streaming", "executor_streaming")]
+    missing = [m for m in modules if isinstance(m, str)]
+    if missing:
+        return "; ".join(missing)
+    formatters, streaming, executor_streaming = modules
+    assert not isinstance(formatters, str)
+    assert not isinstance(streaming, str)
+    assert not isinstance(executor_streaming, str)
+    core_cls = streaming.StreamEvent
+    exec_cls = executor_streaming.ExecutorStreamEvent
+    kinds = executor_streaming.StreamEventType
+    objects: list[Any] = []
+    for spec in corpus.specs:
+        if spec.type in CORE_TYPES:
+            objects.append(core_cls(type=spec.type, **spec.fields))
+            continue
+        fields = dict(spec.fields)
+        error = fields.pop("error", None)
+        if error is not None:
+            fields["data"] = {**fields.get("data", {}), "error": error}
+        objects.append(exec_cls(event_type=kinds(spec.type), **fields))
+    return objects, formatters.JsonFormatter().format
+
+
+def _type_of_line(text: str) -> object:
+    fields = json.loads(text)
+    return fields.get("type", fields.get("event_type"))
+
+
+def bench_json_upstream(rows: dict[str, Row], corpus: Corpus, rounds: int) -> None:
+    """Our JsonFormatter on the corpus's objects vs ai-infra's on its own objects.
+
+    The two outputs differ by design (upstream's executor events write every
+    field, ``None`` too, and ``data["error"]``); checked on the way: each side
+    gives one JSON line per event, of the same event type.
+    """
+    row = rows["json_objects_upstream"]
+    if corpus.source != "ai_infra_executor":
+        row.skip("the corpus is not made of ai_infra_executor's event classes")
+        return
+    made = upstream_objects(corpus)
+    if isinstance(made, str):
+        row.skip(made)
+        return
+    theirs, upstream_format = made
+    fmt = JsonFormatter()
+    differ = sum(
+        _type_of_line(fmt.format(ours)) != _type_of_line(upstream_format(other))
+        for ours, other in zip(corpus.objects, theirs, strict=True)
+    )
+    samples = interleave(
+        {"candidate": (fmt.format, corpus.objects), "upstream": (upstream_format, theirs)},
+        rounds,
+    )
+    row.detail = {"timing": _timing_detail(samples), "lines_of_another_type": differ}
+    row.judge(
+        faster_ratio(samples, "upstream"),
+        extra_ok=differ == 0,
+        note=times_note(samples, "upstream", note=f"{differ} lines differ in type" if differ else ""),
+    )
 
 
 #: Characters a terminal acts on that JSON output must escape (issue 10): DEL, C1
@@ -943,6 +1020,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         (("json_objects", "json_dicts_stdlib", "json_dicts_orjson"),
          lambda: bench_json(rows, corpus, args.rounds)),
         (("json_escape_cost",), lambda: bench_json_escaping(rows, corpus, args.rounds)),
+        (("json_objects_upstream",), lambda: bench_json_upstream(rows, corpus, args.rounds)),
         (("console_plain_naive", "console_plain_fstring", "console_rich_naive"),
          lambda: bench_console(rows, corpus, args.rounds)),
         (("executor_pipeline",), lambda: bench_pipeline(rows, corpus, args.rounds)),
