@@ -431,10 +431,11 @@ def bench_json_upstream(rows: dict[str, Row], corpus: Corpus, rounds: int) -> No
         rounds,
     )
     row.detail = {"timing": _timing_detail(samples), "lines_of_another_type": differ}
+    note = f"{differ} lines differ in type" if differ else ""
     row.judge(
         faster_ratio(samples, "upstream"),
         extra_ok=differ == 0,
-        note=times_note(samples, "upstream", note=f"{differ} lines differ in type" if differ else ""),
+        note=times_note(samples, "upstream", note=note),
     )
 
 
@@ -589,15 +590,55 @@ def pipeline_cases(corpus: Corpus) -> tuple[Case, Case] | None:
 
 
 def bench_pipeline(rows: dict[str, Row], corpus: Corpus, rounds: int) -> None:
-    """The executor pipeline row (skipped without ai_infra_executor)."""
+    """The executor pipeline row (skipped without ai_infra_executor).
+
+    Also timed, for the record: the pipeline without the writer (wrap, then the
+    same formatter), so the detail says how much of the pipeline the writer and
+    ``stream_to_console`` take. Checked on the way: what the pipeline writes is
+    byte for byte the formatter's lines of the ready dicts.
+    """
     row = rows["executor_pipeline"]
     cases = pipeline_cases(corpus)
     if cases is None:
         row.skip("ai_infra_executor is not importable")
         return
-    samples = interleave({"candidate": cases[0], "baseline": cases[1]}, rounds)
-    row.detail = {"timing": _timing_detail(samples), "events": len(cases[0][1])}
-    row.judge(faster_ratio(samples, "baseline"), note=times_note(samples, "baseline"))
+    (_, core), (format_ready, ready) = cases
+    executor = _executor()
+    assert executor is not None
+    wrap = executor.ExecutorStreamEvent.from_core_event
+    written = io.StringIO()
+    config = dataclasses.replace(executor.ExecutorStreamConfig.json_output(), output_stream=written)
+    for event in core:
+        executor.stream_to_console(wrap(event, node_name="execute_task"), config)
+    lines = written.getvalue().split("\n")
+    expected = [format_ready(d) for d in ready]
+    mismatches = abs(len(lines) - 1 - len(expected)) + sum(
+        a != b for a, b in zip(lines, expected, strict=False)
+    )
+
+    def without_writer(event: Any) -> None:
+        format_ready(wrap(event, node_name="execute_task"))
+
+    samples = interleave(
+        {"candidate": cases[0], "baseline": cases[1], "without_writer": (without_writer, core)},
+        rounds,
+    )
+    whole = min(samples["candidate"])
+    writer_share = 1 - min(samples["without_writer"]) / whole
+    row.detail = {
+        "timing": _timing_detail(samples),
+        "events": len(core),
+        "writer_share": round(writer_share, 3),
+        "output_mismatches": mismatches,
+    }
+    note = f"writer and stream_to_console {writer_share:.0%} of it"
+    if mismatches:
+        note += f"; {mismatches} lines differ from the formatter's"
+    row.judge(
+        faster_ratio(samples, "baseline"),
+        extra_ok=mismatches == 0,
+        note=times_note(samples, "baseline", note=note),
+    )
 
 
 # -- whole-process rows ------------------------------------------------------------
