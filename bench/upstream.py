@@ -3,8 +3,9 @@
 ai-infra 1.19.0's ``ai_infra/utils/formatters.py`` (``PlainFormatter``,
 ``JsonFormatter``) and ``ai_infra/llm/streaming.py`` (its ``StreamEvent``), and
 1.5.2's ``ai_infra/executor/streaming.py`` (its ``ExecutorStreamEvent``) are
-stdlib-only files, but importing them through the ``ai_infra`` package pulls in
-all of LangChain, so each is loaded by path, as ``nox -s upstream-compat`` does.
+stdlib-only files (the last but for ``ai_infra.logging``, stood in for while it
+loads), but importing them through the ``ai_infra`` package pulls in all of
+LangChain, so each is loaded by path, as ``nox -s upstream-compat`` does.
 
 Where the file comes from, first found wins: the environment variable of
 :data:`FILES` (``nox -s bench`` downloads the wheel and sets it), else a copy
