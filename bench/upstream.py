@@ -1,9 +1,11 @@
 """The published ai-infra modules this project replaces, loaded as same-run baselines.
 
 ai-infra 1.19.0's ``ai_infra/utils/formatters.py`` (``PlainFormatter``,
-``JsonFormatter``) and ``ai_infra/llm/streaming.py`` (its ``StreamEvent``) are
-stdlib-only files, but importing them through the ``ai_infra`` package pulls in
-all of LangChain, so each is loaded by path, as ``nox -s upstream-compat`` does.
+``JsonFormatter``) and ``ai_infra/llm/streaming.py`` (its ``StreamEvent``), and
+1.5.2's ``ai_infra/executor/streaming.py`` (its ``ExecutorStreamEvent``) are
+stdlib-only files (the last but for ``ai_infra.logging``, stood in for while it
+loads), but importing them through the ``ai_infra`` package pulls in all of
+LangChain, so each is loaded by path, as ``nox -s upstream-compat`` does.
 
 Where the file comes from, first found wins: the environment variable of
 :data:`FILES` (``nox -s bench`` downloads the wheel and sets it), else a copy
@@ -15,6 +17,7 @@ rows that need the module are skipped with that message.
 from __future__ import annotations
 
 import importlib.util
+import logging
 import os
 import subprocess
 import sys
@@ -44,6 +47,11 @@ FILES: Final[dict[str, UpstreamFile]] = {
     ),
     "streaming": UpstreamFile(
         "ai-infra==1.19.0", "ai_infra/llm/streaming.py", "AI_INFRA_UPSTREAM_STREAMING"
+    ),
+    # The executor's old event class: 1.19 has no stdlib-only one. The file imports
+    # ai_infra.logging, stood in for while it loads (see _logging_stand_ins).
+    "executor_streaming": UpstreamFile(
+        "ai-infra==1.5.2", "ai_infra/executor/streaming.py", "AI_INFRA_UPSTREAM_EXECUTOR_STREAMING"
     ),
 }
 
@@ -97,7 +105,26 @@ def load(name: str) -> ModuleType | str:
         _loaded[name] = f"cannot load {path} as a module"
         return _loaded[name]
     module = importlib.util.module_from_spec(found)
+    stand_ins = _logging_stand_ins()
+    sys.modules.update(stand_ins)
     sys.modules[module_name] = module  # dataclasses look their module up here
-    found.loader.exec_module(module)
+    try:
+        found.loader.exec_module(module)
+    finally:
+        for stand_in in stand_ins:
+            del sys.modules[stand_in]
     _loaded[name] = module
     return module
+
+
+def _logging_stand_ins() -> dict[str, ModuleType]:
+    """``ai_infra`` and ``ai_infra.logging`` (whose ``get_logger(name)`` is the stdlib
+    logger ``ai_infra.<name>``) for loading a file that imports them, as the
+    executor's upstream tests do; nothing when a real ``ai_infra`` is imported."""
+    if "ai_infra" in sys.modules:
+        return {}
+    package = ModuleType("ai_infra")
+    package.__path__ = []
+    ai_logging = ModuleType("ai_infra.logging")
+    ai_logging.get_logger = lambda name: logging.getLogger(f"ai_infra.{name}")  # type: ignore[attr-defined]
+    return {"ai_infra": package, "ai_infra.logging": ai_logging}

@@ -24,6 +24,7 @@ pytestmark = pytest.mark.skipif(not BENCH.is_file(), reason="bench/run.py is not
 
 ROW_IDS = [
     "json_objects",
+    "json_objects_upstream",
     "json_dicts_stdlib",
     "json_dicts_orjson",
     "json_escape_cost",
@@ -44,9 +45,13 @@ ROW_IDS = [
 ]
 CLI_ROWS = {"cli_ndjson", "cli_json_throughput", "cli_plain_throughput"}
 EXECUTOR_ROWS = {"executor_pipeline", "import_executor"}
-#: Rows against ai-infra 1.19 itself: skipped (with pip's message) where it cannot be had.
-UPSTREAM_ROWS = {"console_plain_upstream", "console_plain_upstream_tokens",
-                 "console_plain_upstream_tools"}  # fmt: skip
+#: Rows against a downloaded ai-infra wheel: skipped (with a note) where it cannot be had.
+UPSTREAM_ROWS = {
+    "json_objects_upstream",
+    "console_plain_upstream",
+    "console_plain_upstream_tokens",
+    "console_plain_upstream_tools",
+}
 HAVE_EXECUTOR = importlib.util.find_spec("ai_infra_executor") is not None
 HAVE_CLI = importlib.util.find_spec("ai_infra_formatters.cli") is not None
 
@@ -111,8 +116,9 @@ def test_rows_run_or_skip_as_the_environment_allows(smoke) -> None:
     _, result = smoke
     rows = {row["id"]: row for row in result["rows"]}
     for row_id in ROW_IDS:
-        if row_id in UPSTREAM_ROWS and rows[row_id]["status"] == "skipped":
-            assert "1.19" in rows[row_id]["note"] or "AI_INFRA_UPSTREAM" in rows[row_id]["note"]
+        if row_id in UPSTREAM_ROWS:
+            row = rows[row_id]
+            assert row["status"] != "skipped" or row["note"], row
             continue
         needs_missing = (row_id in EXECUTOR_ROWS and not HAVE_EXECUTOR) or (
             row_id in CLI_ROWS and not HAVE_CLI
@@ -164,7 +170,7 @@ def test_enforced_run_passes_when_every_selected_target_is_met(tmp_path: Path) -
 def test_enforced_exit_status_follows_the_targets(tmp_path: Path) -> None:
     done, result = run_bench(tmp_path / "r.json", "--enforce", "--only", "json")
     selected = [row for row in result["rows"] if row["selected"]]
-    assert [row["id"] for row in selected] == ROW_IDS[:4]
+    assert [row["id"] for row in selected] == [i for i in ROW_IDS if i.startswith("json")]
     met = all(row["status"] == "pass" for row in selected)
     assert result["passed"] is met
     assert done.returncode == (0 if met else 1)

@@ -135,8 +135,12 @@ EXECUTOR_FIELDS: Final[tuple[str, ...]] = (
 
 _EXECUTOR_TYPES: Final = frozenset(EXECUTOR_EVENT_TYPES)
 _EXECUTOR_FIELD_NAMES: Final = frozenset(EXECUTOR_FIELDS)
-# The executor fields __init__ normalises before storing them.
+# The executor fields __init__ normalises before storing them, and the others.
 _NORMALISED: Final = frozenset({"data", "namespace", "message"})
+_PLAIN_FIELDS: Final = _EXECUTOR_FIELD_NAMES - _NORMALISED
+_new_object: Final = object.__new__
+# from_core_event's node_name when not given (None is a value a caller may give).
+_UNSET: Final[Any] = object()
 # [(whole second, its ISO text)]: the last second iso_utc() formatted. One tuple,
 # replaced whole, so threads never see a second paired with another's text.
 _ISO_SECOND: Final[list[tuple[int, str]]] = [(-1, "")]
@@ -429,15 +433,19 @@ class ExecutorStreamEvent(StreamEvent):
         return cls(name, timestamp=fields.get("timestamp"), **kwargs)
 
     @classmethod
-    def from_core_event(cls, event: Any, **executor_fields: Any) -> ExecutorStreamEvent:
+    def from_core_event(
+        cls, event: Any, *, node_name: Any = _UNSET, **executor_fields: Any
+    ) -> ExecutorStreamEvent:
         """Wrap a core event, adding executor fields.
 
         Args:
             event: this package's :class:`StreamEvent` (or an executor event), a
                 real ``ai_infra.llm.streaming.StreamEvent``, any object with the
                 same attributes, or the dict one of them gave from ``to_dict()``.
-            executor_fields: ``node_name``, ``task``, ``state_snapshot``,
-                ``duration_ms``, ``message``, ``data`` or ``namespace``; they
+            node_name: the graph node that was running (an executor field, named
+                here because it is the one given for every token an agent streams).
+            executor_fields: ``task``, ``state_snapshot``, ``duration_ms``,
+                ``message``, ``data`` or ``namespace``; they and *node_name*
                 replace what *event* carried.
 
         The core fields and the timestamp are kept as they are.
@@ -445,35 +453,45 @@ class ExecutorStreamEvent(StreamEvent):
         Raises:
             TypeError: an unknown keyword, or *event* carries no type.
         """
+        source = type(event)
+        if cls is ExecutorStreamEvent and (source is StreamEvent or source is ExecutorStreamEvent):
+            # This package's own events with at most one field that needs no
+            # normalising (node_name, once per token an agent streams): copy what
+            # they store, no round trip through __init__. A field an executor event
+            # does not store yet would land after its data, out of field order: that
+            # case, like every other, goes through __init__ below. An unknown
+            # keyword is never in _PLAIN_FIELDS: it is refused below.
+            if not executor_fields:
+                copied = (
+                    node_name is _UNSET or source is StreamEvent or "node_name" in event.__dict__
+                )
+            elif len(executor_fields) == 1 and node_name is _UNSET:
+                (name,) = executor_fields
+                copied = name in _PLAIN_FIELDS and (source is StreamEvent or name in event.__dict__)
+            else:
+                copied = False
+            if copied:
+                fields = event.__dict__.copy()
+                kind = fields["type"]
+                if type(kind) is not str or not kind:
+                    fields["type"] = _type_name(kind)
+                if node_name is not _UNSET:
+                    fields["node_name"] = node_name
+                elif executor_fields:
+                    fields.update(executor_fields)
+                if "data" not in fields:
+                    fields["data"] = {}
+                wrapped = _new_object(cls)
+                wrapped.__dict__ = fields
+                return wrapped
+        if node_name is not _UNSET:
+            executor_fields["node_name"] = node_name
         if not executor_fields.keys() <= _EXECUTOR_FIELD_NAMES:
             unknown = sorted(set(executor_fields) - _EXECUTOR_FIELD_NAMES)
             raise TypeError(
                 f"unknown executor field(s) {', '.join(unknown)}; "
                 f"choose from {', '.join(EXECUTOR_FIELDS)}"
             )
-        source = type(event)
-        if (
-            cls is ExecutorStreamEvent
-            and (source is StreamEvent or source is ExecutorStreamEvent)
-            and len(executor_fields) <= 1
-            and _NORMALISED.isdisjoint(executor_fields)
-            and (source is StreamEvent or executor_fields.keys() <= event.__dict__.keys())
-        ):
-            # This package's own events with at most one field that needs no
-            # normalising (node_name, once per token an agent streams): copy what
-            # they store, no round trip through __init__. A field an executor event
-            # does not store yet would land after its data, out of field order: that
-            # case, like every other, goes through __init__ below.
-            fields = event.__dict__.copy()
-            kind = fields["type"]
-            if type(kind) is not str or not kind:
-                fields["type"] = _type_name(kind)
-            fields.update(executor_fields)
-            if "data" not in fields:
-                fields["data"] = {}
-            wrapped = cls.__new__(cls)
-            wrapped.__dict__ = fields
-            return wrapped
         fields_of = event if isinstance(event, Mapping) else _attributes(event)
         if executor_fields:
             fields_of = {**fields_of, **executor_fields}
@@ -517,7 +535,9 @@ def _attributes(event: Any) -> dict[str, Any]:
     return out
 
 
-def from_core_event(event: Any, **executor_fields: Any) -> ExecutorStreamEvent:
+def from_core_event(
+    event: Any, *, node_name: Any = _UNSET, **executor_fields: Any
+) -> ExecutorStreamEvent:
     """Wrap a core event as an :class:`ExecutorStreamEvent` (see
     :meth:`ExecutorStreamEvent.from_core_event`)."""
-    return ExecutorStreamEvent.from_core_event(event, **executor_fields)
+    return ExecutorStreamEvent.from_core_event(event, node_name=node_name, **executor_fields)

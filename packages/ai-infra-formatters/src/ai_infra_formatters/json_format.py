@@ -31,6 +31,7 @@ from typing import Any, Final
 
 import orjson
 
+from ai_infra_formatters.event_types import KNOWN_EVENT_TYPES
 from ai_infra_formatters.events import event_to_dict, finish_event_dict, known_to_dict
 from ai_infra_formatters.unsafe_chars import TERMINAL_ACTIVE
 from ai_infra_formatters.visibility import (
@@ -41,6 +42,8 @@ from ai_infra_formatters.visibility import (
 )
 
 __all__ = ["JsonFormatter", "dumps_event", "json_default", "to_jsonable"]
+
+_dumps: Final = orjson.dumps  # one global lookup on the hot paths, not two
 
 # What orjson raises for a value it cannot encode (a cycle, a big int, a surrogate...).
 _ENCODE_ERRORS: Final = (TypeError, orjson.JSONEncodeError, RecursionError)
@@ -328,22 +331,30 @@ class JsonFormatter:
         """*event* as UTF-8 JSON bytes (no trailing newline); ``b""`` if not shown."""
         if self._direct:  # the hot path: compact, nothing filtered (format() mirrors it)
             # event_to_dict(event), written out: a call less is ~5% of an event.
+            # A dict whose type is a known name is in wire form as it is; any
+            # other goes through event_to_dict, which checks it in full.
             if type(event) is dict:
-                kind = event.get("type")
-                fields = event if type(kind) is str and kind else event_to_dict(event)
+                try:
+                    fields = event if event["type"] in KNOWN_EVENT_TYPES else event_to_dict(event)
+                except Exception:  # no type, or one that cannot be hashed or compared
+                    fields = event_to_dict(event)
             elif (method := known_to_dict(type(event))) is not None:
+                fields = None  # what to_dict() gave: None if it raised
                 try:
                     fields = method(event)
+                    known = type(fields) is dict and fields["type"] in KNOWN_EVENT_TYPES
                 except Exception:
-                    fields = None
-                if not (type(fields) is dict and type(kind := fields.get("type")) is str and kind):
+                    known = False
+                if not known:
                     fields = finish_event_dict(event, method, fields)
             else:
                 fields = event_to_dict(event)
             try:
-                out = orjson.dumps(fields, default=json_default, option=self._option)
+                # No default= here: orjson calls it only for a value it cannot
+                # encode, and then dumps_event does the same with it.
+                out = _dumps(fields, option=self._option)
             except _ENCODE_ERRORS:
-                out = _dumps_jsonable(fields, self._option)
+                out = dumps_event(fields, self._option)
             # C-speed checks; only a line they flag is searched for controls.
             if out.isascii():
                 return out if 0x7F not in out else _escaped(out)
@@ -368,21 +379,27 @@ class JsonFormatter:
             # format_bytes' hot path, written out again: this is the hottest call
             # of all, and each call saved is 5-15% of an event.
             if type(event) is dict:
-                kind = event.get("type")
-                fields = event if type(kind) is str and kind else event_to_dict(event)
+                try:
+                    fields = event if event["type"] in KNOWN_EVENT_TYPES else event_to_dict(event)
+                except Exception:
+                    fields = event_to_dict(event)
             elif (method := known_to_dict(type(event))) is not None:
+                fields = None  # what to_dict() gave: None if it raised
                 try:
                     fields = method(event)
+                    known = type(fields) is dict and fields["type"] in KNOWN_EVENT_TYPES
                 except Exception:
-                    fields = None
-                if not (type(fields) is dict and type(kind := fields.get("type")) is str and kind):
+                    known = False
+                if not known:
                     fields = finish_event_dict(event, method, fields)
             else:
                 fields = event_to_dict(event)
             try:
-                out = orjson.dumps(fields, default=json_default, option=self._option)
+                # No default= here: orjson calls it only for a value it cannot
+                # encode, and then dumps_event does the same with it.
+                out = _dumps(fields, option=self._option)
             except _ENCODE_ERRORS:
-                out = _dumps_jsonable(fields, self._option)
+                out = dumps_event(fields, self._option)
             text = out.decode()
             # str.isascii() reads a flag the decode set: cheaper than bytes.isascii().
             if text.isascii():
