@@ -31,7 +31,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 from rich.console import Console
 
-from ai_infra_formatters import ConsoleFormatter, JsonFormatter, stream_to_console
+from ai_infra_formatters import (
+    ConsoleFormatter,
+    JsonFormatter,
+    event_to_dict,
+    stream_to_console,
+)
 from ai_infra_formatters.text_safety import safe_cut, safe_line, safe_text, truncate
 from ai_infra_formatters.visibility import should_emit_event
 
@@ -277,6 +282,15 @@ def test_json_is_one_parseable_line_with_the_type(case: tuple[Any, str], visibil
     line.encode("utf-8")
 
 
+def _minimal_shows(event: Any, etype: str) -> bool:
+    """What the minimal layout documents it shows: its types, and failed tool calls
+    (a ``tool_end`` whose ``error`` is set and not empty)."""
+    if etype in MINIMAL_LAYOUT_TYPES:
+        return True
+    error = event_to_dict(event).get("error")
+    return etype == "tool_end" and error is not None and error != ""
+
+
 @given(events())
 def test_console_colours_off_is_terminal_safe(case: tuple[Any, str]) -> None:
     event, etype = case
@@ -288,7 +302,7 @@ def test_console_colours_off_is_terminal_safe(case: tuple[Any, str]) -> None:
         if etype != "token":
             assert "\t" not in out
         # An event in gives output out, unless the layout documents it as hidden.
-        if layout == "minimal" and etype not in MINIMAL_LAYOUT_TYPES:
+        if layout == "minimal" and not _minimal_shows(event, etype):
             assert out == ""
         elif etype == "token":
             assert bool(out) == token_has_text(event)
