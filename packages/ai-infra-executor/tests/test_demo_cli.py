@@ -1,14 +1,17 @@
-"""The demo, run as a real subprocess (``python -m ai_infra_executor demo``) in every format."""
+"""The demo in every format: in-process through ``main()`` (one LangGraph import for
+all), and once as a real subprocess (``python -m ai_infra_executor demo``)."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Callable
+from typing import NamedTuple
 
 import orjson
 import pytest
 
-from ai_infra_executor.cli import build_parser, demo_config
+from ai_infra_executor.cli import build_parser, demo_config, main
 from ai_infra_executor.demo import bundled_roadmap
 from ai_infra_executor.demo.graph import parse_roadmap
 from ai_infra_formatters import OutputFormat
@@ -17,16 +20,41 @@ FAST = ("--latency-scale", "0.05")
 SUMMARY = "Executor run complete: 3 completed, 0 failed, 1 skipped"
 
 
-def demo(*args: str, stdin: int | None = subprocess.DEVNULL) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "ai_infra_executor", "demo", *FAST, *args],
+class Result(NamedTuple):
+    returncode: int | str | None
+    stdout: str
+    stderr: str
+
+
+@pytest.fixture
+def demo(capsys: pytest.CaptureFixture[str]) -> Callable[..., Result]:
+    """Run ``ai-infra-executor demo ARGS`` in this process; its status and output."""
+
+    def run(*args: str) -> Result:
+        try:
+            code: int | str | None = main(["demo", *FAST, *args])
+        except SystemExit as exc:  # a usage error
+            code = exc.code
+        out, err = capsys.readouterr()
+        return Result(code, out, err)
+
+    return run
+
+
+def test_the_command_runs_as_a_subprocess() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "ai_infra_executor", "demo", *FAST, "--format", "json"],
         capture_output=True,
         text=True,
-        stdin=stdin,
+        stdin=subprocess.DEVNULL,
         timeout=60,
         encoding="utf-8",
         check=False,
     )
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert orjson.loads(lines[0])["type"] == "run_start"
+    assert orjson.loads(lines[-1])["type"] == "run_end"
 
 
 def test_the_bundled_roadmap_has_four_tasks_one_done():
@@ -40,7 +68,7 @@ def test_the_bundled_roadmap_has_four_tasks_one_done():
     }
 
 
-def test_json_every_line_parses_from_run_start_to_run_end():
+def test_json_every_line_parses_from_run_start_to_run_end(demo):
     result = demo("--format", "json")
     assert result.returncode == 0, result.stderr
     events = [orjson.loads(line) for line in result.stdout.splitlines()]
@@ -59,7 +87,7 @@ def test_json_every_line_parses_from_run_start_to_run_end():
 
 
 @pytest.mark.parametrize("fmt", ["plain", "rich", "minimal"])
-def test_console_formats_end_with_the_summary(fmt):
+def test_console_formats_end_with_the_summary(fmt, demo):
     result = demo("--format", fmt)
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
@@ -78,14 +106,14 @@ def test_console_formats_end_with_the_summary(fmt):
         assert any("Done: Add a /health endpoint" in line for line in lines)
 
 
-def test_fail_task_fails_that_task():
+def test_fail_task_fails_that_task(demo):
     result = demo("--format", "plain", "--fail-task", "3")
     assert result.returncode == 0, result.stderr
     assert "✗ Task failed: Validate request bodies - tests did not pass" in result.stdout
     assert "2 completed, 1 failed, 1 skipped" in result.stdout
 
 
-def test_interrupt_never_blocks_when_stdin_is_not_a_terminal():
+def test_interrupt_never_blocks_when_stdin_is_not_a_terminal(demo):
     result = demo("--format", "json", "--interrupt")
     assert result.returncode == 0, result.stderr
     events = [orjson.loads(line) for line in result.stdout.splitlines()]
@@ -97,7 +125,7 @@ def test_interrupt_never_blocks_when_stdin_is_not_a_terminal():
     assert result.stderr.count("approved (stdin is not a terminal)") == 3
 
 
-def test_approve_answers_without_asking():
+def test_approve_answers_without_asking(demo):
     result = demo("--format", "minimal", "--interrupt", "--approve")
     assert result.returncode == 0, result.stderr
     assert result.stderr.count("approved (--approve)") == 3
@@ -105,7 +133,7 @@ def test_approve_answers_without_asking():
     assert SUMMARY in result.stdout
 
 
-def test_a_custom_roadmap(tmp_path):
+def test_a_custom_roadmap(tmp_path, demo):
     roadmap = tmp_path / "PLAN.md"
     roadmap.write_text("# Plan\n\n- [ ] Only task (one.py)\n", encoding="utf-8")
     result = demo("--format", "plain", "--roadmap", str(roadmap))
@@ -114,7 +142,7 @@ def test_a_custom_roadmap(tmp_path):
     assert "1 completed, 0 failed, 0 skipped" in result.stdout
 
 
-def test_a_roadmap_without_tasks_or_missing_is_a_usage_error(tmp_path):
+def test_a_roadmap_without_tasks_or_missing_is_a_usage_error(tmp_path, demo):
     empty = tmp_path / "EMPTY.md"
     empty.write_text("# nothing to do\n", encoding="utf-8")
     result = demo("--roadmap", str(empty))
