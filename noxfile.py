@@ -147,6 +147,7 @@ def web_protocols(session: nox.Session) -> None:
         session,
         tests / "test_ag_ui.py",
         tests / "test_vercel_ai.py",
+        tests / "test_web_output.py",
         EXECUTOR / "tests" / "test_web_protocol_runs.py",
         EXECUTOR / "tests" / "test_web_endpoint_example.py",
     )

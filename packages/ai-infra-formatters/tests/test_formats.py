@@ -7,9 +7,14 @@ import pytest
 from ai_infra_formatters import OutputFormat
 
 
-def test_members_are_the_four_formats() -> None:
-    assert [m.value for m in OutputFormat] == ["plain", "rich", "json", "minimal"]
-    assert [m.name for m in OutputFormat] == ["PLAIN", "RICH", "JSON", "MINIMAL"]
+def test_members_are_three_layouts_json_and_two_web_protocols() -> None:
+    assert [m.value for m in OutputFormat] == [
+        "plain", "rich", "json", "minimal", "ag-ui", "vercel-ai"
+    ]  # fmt: skip
+    assert [m.name for m in OutputFormat][-2:] == ["AG_UI", "VERCEL_AI"]
+    assert [m.value for m in OutputFormat if m.is_console] == ["plain", "rich", "minimal"]
+    assert [m.value for m in OutputFormat if m.is_web] == ["ag-ui", "vercel-ai"]
+    assert OutputFormat.parse("AG-UI") is OutputFormat.AG_UI
 
 
 def test_is_a_str_enum() -> None:

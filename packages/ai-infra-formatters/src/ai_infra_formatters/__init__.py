@@ -22,7 +22,7 @@ from ai_infra_formatters.event_types import (
 from ai_infra_formatters.events import event_to_dict
 from ai_infra_formatters.formats import OutputFormat
 from ai_infra_formatters.json_format import JsonFormatter
-from ai_infra_formatters.output import get_formatter, stream_to_console
+from ai_infra_formatters.output import end_stream, get_formatter, stream_to_console
 from ai_infra_formatters.protocol import StreamFormatter
 from ai_infra_formatters.visibility import Visibility, filter_fields, should_emit_event
 from ai_infra_formatters.writer import EventWriter, StreamClosedError, StreamWriteError
@@ -58,6 +58,7 @@ __all__ = [
     "VercelAiEncoder",
     "Visibility",
     "__version__",
+    "end_stream",
     "event_to_dict",
     "filter_fields",
     "get_formatter",

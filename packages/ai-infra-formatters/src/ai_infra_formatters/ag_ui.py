@@ -115,6 +115,9 @@ class AgUiEncoder:
     """
 
     headers: Final = AG_UI_HEADERS
+    #: For :class:`~ai_infra_formatters.writer.EventWriter`: write what :meth:`format`
+    #: gives as it is (whole SSE frames), flushed at once.
+    writes_frames: Final = True
 
     def __init__(
         self,

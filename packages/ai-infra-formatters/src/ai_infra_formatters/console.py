@@ -132,6 +132,17 @@ def _uncached(style: Style) -> Style:
     )
 
 
+def _console_layout(layout: OutputFormat | str) -> OutputFormat:
+    """*layout* parsed; a web protocol is refused: it needs a stateful encoder."""
+    parsed = OutputFormat.parse(layout)
+    if parsed.is_web:
+        raise ValueError(
+            f"{parsed.value!r} is a web protocol, not a console layout: "
+            "use get_formatter() (AgUiEncoder, VercelAiEncoder)"
+        )
+    return parsed
+
+
 def _writes_to_terminal(console: Console) -> bool:
     """True when *console* writes to a real terminal (not a file or a pipe, whatever
     ``FORCE_COLOR`` / ``force_terminal`` make Rich believe)."""
@@ -192,7 +203,7 @@ class ConsoleFormatter:
         show_timestamps: bool = False,
         wrap: bool | None = None,
     ) -> None:
-        self._layout = OutputFormat.parse(layout)
+        self._layout = _console_layout(layout)
         self.show_timestamps = show_timestamps
         self.colors_enabled = colors_enabled
         self.show_timing = show_timing
@@ -235,7 +246,7 @@ class ConsoleFormatter:
 
     @layout.setter
     def layout(self, layout: OutputFormat | str) -> None:
-        self._layout = OutputFormat.parse(layout)
+        self._layout = _console_layout(layout)
         self._set_shortcuts()
 
     def _set_shortcuts(self) -> None:

@@ -1,4 +1,5 @@
-"""`OutputFormat`: the four ways an event can be shown."""
+"""`OutputFormat`: the ways an event can be shown: three console layouts, NDJSON and two
+web protocols."""
 
 from __future__ import annotations
 
@@ -19,9 +20,24 @@ class OutputFormat(str, Enum):
     RICH = "rich"
     JSON = "json"
     MINIMAL = "minimal"
+    #: AG-UI events as SSE frames (:class:`~ai_infra_formatters.ag_ui.AgUiEncoder`).
+    AG_UI = "ag-ui"
+    #: The AI SDK UI message stream (:class:`~ai_infra_formatters.vercel_ai.VercelAiEncoder`).
+    VERCEL_AI = "vercel-ai"
 
     def __str__(self) -> str:
         return self.value
+
+    @property
+    def is_console(self) -> bool:
+        """Whether this is a console layout (``plain``, ``rich``, ``minimal``)."""
+        return self in (OutputFormat.PLAIN, OutputFormat.RICH, OutputFormat.MINIMAL)
+
+    @property
+    def is_web(self) -> bool:
+        """Whether this is a web protocol (``ag-ui``, ``vercel-ai``): SSE frames from a
+        stateful encoder whose stream :func:`~ai_infra_formatters.output.end_stream` ends."""
+        return self in (OutputFormat.AG_UI, OutputFormat.VERCEL_AI)
 
     @classmethod
     def parse(cls, value: OutputFormat | str) -> OutputFormat:

@@ -15,7 +15,7 @@ from ai_infra_formatters.json_format import JsonFormatter
 from ai_infra_formatters.protocol import StreamFormatter
 from ai_infra_formatters.writer import writer_for
 
-__all__ = ["get_formatter", "stream_to_console"]
+__all__ = ["end_stream", "get_formatter", "stream_to_console"]
 
 
 def get_formatter(
@@ -26,9 +26,10 @@ def get_formatter(
     visibility: str | None = None,
     stream: TextIO | None = None,
 ) -> StreamFormatter:
-    """A formatter for *format*: :class:`JsonFormatter` for ``json``, else a
-    :class:`ConsoleFormatter` in that layout whose terminal detection looks at
-    *stream* (default ``sys.stdout``).
+    """A formatter for *format*: :class:`JsonFormatter` for ``json``, a new web
+    protocol encoder for ``ag-ui`` / ``vercel-ai`` (one a stream: end it with
+    :func:`end_stream`), else a :class:`ConsoleFormatter` in that layout whose
+    terminal detection looks at *stream* (default ``sys.stdout``).
 
     Raises:
         ValueError: *format* names no :class:`OutputFormat`.
@@ -36,6 +37,14 @@ def get_formatter(
     fmt = OutputFormat.parse(format)
     if fmt is OutputFormat.JSON:
         return JsonFormatter(visibility=visibility)
+    if fmt is OutputFormat.AG_UI:
+        from ai_infra_formatters.ag_ui import AgUiEncoder
+
+        return AgUiEncoder()
+    if fmt is OutputFormat.VERCEL_AI:
+        from ai_infra_formatters.vercel_ai import VercelAiEncoder
+
+        return VercelAiEncoder()
     from ai_infra_formatters.console import ConsoleFormatter
 
     return ConsoleFormatter(
@@ -85,3 +94,19 @@ def stream_to_console(
     if formatter is None:
         formatter = writer.formatter_for(format, colors_enabled)
     writer.write(event, formatter)
+
+
+def end_stream(formatter: StreamFormatter, stream: TextIO | None = None) -> None:
+    """End the output of *formatter* on *stream* (default: the current ``sys.stdout``):
+    a web protocol encoder's closing frames (the run's end, ``[DONE]``), else the close
+    of a line tokens left open. Call it once, when the events are over.
+
+    Raises:
+        StreamClosedError, StreamWriteError: as :func:`stream_to_console`.
+    """
+    writer = writer_for(stream if stream is not None else sys.stdout)
+    close = getattr(formatter, "close", None)
+    if getattr(formatter, "writes_frames", False) and callable(close):
+        writer.write_frames(close())
+    else:
+        writer.end_line()

@@ -76,6 +76,9 @@ class VercelAiEncoder:
     """
 
     headers: Final = VERCEL_AI_HEADERS
+    #: For :class:`~ai_infra_formatters.writer.EventWriter`: write what :meth:`format`
+    #: gives as it is (whole SSE frames), flushed at once.
+    writes_frames: Final = True
 
     def __init__(
         self, *, message_id: str | None = None, new_id: Callable[[], str] = lambda: uuid.uuid4().hex

@@ -435,6 +435,9 @@ class EventWriter:
         if self._closed:
             return  # the reader is gone: drop the event without formatting it
         text = formatter.format(event)
+        if getattr(formatter, "writes_frames", False):
+            self.write_frames(text)
+            return
         # A formatter without the attribute writes tokens inline (the protocol's default);
         # reasoning only when the formatter says so.
         etype = event_type_of(event)
@@ -479,6 +482,19 @@ class EventWriter:
                 self._flush_soon()
             elif self._flush_due:
                 self._flush()
+
+    def write_frames(self, text: str) -> None:
+        """Write *text*, whole protocol frames (SSE), as it is and flush it: a web
+        client reads each frame as it comes. Raises as :meth:`write` does."""
+        if not text:
+            return
+        with self._lock:
+            if self._dropping():
+                return
+            if self._line_open:
+                text = "\n" + text
+            self._emit(text, line_open=False)
+            self._flush()
 
     def end_line(self) -> None:
         """Close a line that tokens left open (call when a stream of tokens ends).
