@@ -150,3 +150,21 @@ async def test_every_scenario_passes_both_protocols_validators(tmp_path: Path) -
     assert any("math_expert" in step for step in steps)
     names = {e.get("name") for e in ag_ui["supervisor"] if e["type"] == "TEXT_MESSAGE_START"}
     assert len(names) >= 2  # the supervisor and its expert speak in messages of their own
+
+
+def test_the_demo_command_speaks_both_protocols(capsys: pytest.CaptureFixture[str]) -> None:
+    from ai_infra_executor.cli import main
+
+    streams = []
+    for fmt in ("ag-ui", "vercel-ai"):
+        argv = ["demo", "--format", fmt, "--latency-scale", "0", "--interrupt", "--fail-task", "3"]
+        assert main(argv) == 0
+        streams.append(capsys.readouterr().out)
+    events = checked_ag_ui(streams[0])
+    assert [e["outcome"]["type"] for e in events if e["type"] == "RUN_FINISHED"] == [
+        "interrupt",
+        "interrupt",
+        "success",
+    ]
+    (report,) = checked_ui_message_streams(streams[1])
+    assert any(part["type"] == "data-ai-infra-task_failed" for part in report["parts"])

@@ -58,7 +58,7 @@ EXIT_ERROR: Final = 1
 EXIT_USAGE: Final = 2
 EXIT_INTERRUPTED: Final = 130
 
-_FORMATS: Final = ("plain", "rich", "minimal", "json")
+_FORMATS: Final = ("plain", "rich", "minimal", "json", "ag-ui", "vercel-ai")
 _VISIBILITIES: Final = ("minimal", "standard", "detailed", "debug")
 
 _EXAMPLES: Final = """\
@@ -66,6 +66,7 @@ examples:
   ai-infra-executor demo                          the bundled roadmap, live view
   ai-infra-executor demo --format plain           one line an event
   ai-infra-executor demo --format json > run.ndjson   the run as NDJSON
+  ai-infra-executor demo --format vercel-ai       the run as an AI SDK UI message stream
   ai-infra-executor demo --fail-task 3 --interrupt    a failing task, approval prompts
   ai-infra-executor demo --visibility detailed    tool arguments and results too
   ai-infra-executor demo --roadmap ROADMAP.md --latency-scale 0
@@ -103,7 +104,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--format",
         choices=_FORMATS,
         default="rich",
-        help="output: rich (live progress view in a terminal), plain, minimal, json (NDJSON)",
+        help="output: rich (live progress view in a terminal), plain, minimal, json (NDJSON), "
+        "ag-ui or vercel-ai (the web protocols' SSE frames)",
     )
     demo.add_argument(
         "--visibility",
@@ -148,6 +150,13 @@ def demo_config(output_format: OutputFormat, visibility: str | None = None) -> E
     """
     if output_format is OutputFormat.JSON:
         config = ExecutorStreamConfig.json_output()
+    elif output_format.is_web:  # what a web page shows: the nodes, tool arguments and results
+        config = ExecutorStreamConfig(
+            output_format=output_format,
+            stream_tokens=True,
+            show_node_transitions=True,
+            token_visibility="detailed",
+        )
     elif output_format is OutputFormat.MINIMAL:
         config = ExecutorStreamConfig.minimal()
     else:
@@ -243,7 +252,7 @@ async def run_demo(args: argparse.Namespace) -> int:
         config=config, live=None if output_format is OutputFormat.RICH else False
     )
     # The live view shows the node itself; as lines, nodes would drown the tasks.
-    config.show_node_transitions = view.is_live
+    config.show_node_transitions = view.is_live or output_format.is_web
     try:
         _output(view.start)
         header = create_run_start_event(state["roadmap_path"], tasks)
@@ -300,7 +309,7 @@ async def _run(
         decision = _decide(question, args.approve)
         _output(view.start)
         graph_input = Command(resume=decision)
-    _output(view.stop)
+    _output(view.finish)
     return EXIT_OK
 
 

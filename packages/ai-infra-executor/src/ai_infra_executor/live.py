@@ -49,6 +49,7 @@ from ai_infra_formatters.events import event_to_dict
 from ai_infra_formatters.formats import OutputFormat
 from ai_infra_formatters.json_format import JsonFormatter
 from ai_infra_formatters.layouts import node_label, task_title
+from ai_infra_formatters.output import get_formatter
 from ai_infra_formatters.protocol import StreamFormatter
 from ai_infra_formatters.text_safety import safe_cut
 from ai_infra_formatters.writer import EventWriter
@@ -144,6 +145,8 @@ class LiveProgressView:
         self.formatter: StreamFormatter
         if layout is OutputFormat.JSON:
             self.formatter = JsonFormatter(visibility=self.config.token_visibility)
+        elif layout.is_web:  # SSE frames of a web protocol, by its encoder (one a view)
+            self.formatter = get_formatter(layout)
         else:
             self.formatter = ConsoleFormatter(
                 layout,
@@ -153,9 +156,7 @@ class LiveProgressView:
                 console=self.console,
             )
         #: Whether events are drawn live (a terminal and a console layout) or as lines.
-        self.is_live = (
-            live is not False and self.console.is_terminal and layout is not OutputFormat.JSON
-        )
+        self.is_live = live is not False and self.console.is_terminal and layout.is_console
         self._lock = threading.RLock()
         self._live: Live | None = None
         self._spinner = Spinner("dots", style="progress.spinner")
@@ -235,6 +236,19 @@ class LiveProgressView:
         if not self.is_live:
             self._writer.end_line()
 
+    def finish(self) -> None:
+        """End the output for good, once the run is over: a web protocol's closing
+        frames (``ag-ui``: the run's end; ``vercel-ai``: the message's ``finish`` and
+        ``[DONE]``); for other formats, the close of an open token line.
+
+        Raises:
+            StreamClosedError, StreamWriteError: as :meth:`stop`.
+        """
+        self.stop()
+        close = getattr(self.formatter, "close", None)
+        if getattr(self.formatter, "writes_frames", False) and callable(close):
+            self._writer.write_frames(close())
+
     def _guard_console(self) -> None:
         """Make the console write through the guard while the display is live."""
         console = self.console
@@ -280,7 +294,7 @@ class LiveProgressView:
             StreamClosedError: the reader of the stream went away.
             StreamWriteError: writing to the stream failed otherwise.
         """
-        if not self.config.enabled or isinstance(self.formatter, JsonFormatter):
+        if not self.config.enabled or not self.config.output_format.is_console:
             return
         self.handle(event)
         with self._lock:
