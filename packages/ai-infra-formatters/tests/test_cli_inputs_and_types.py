@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -249,3 +250,11 @@ def test_json_output_also_rejects_objects_with_no_type(capsys: pytest.CaptureFix
     assert status == 0
     assert [orjson.loads(line) for line in out.splitlines()] == [{"type": "done"}]
     assert 'line 1: no "type"' in err
+
+
+def test_gzip_is_imported_only_for_a_compressed_log() -> None:
+    code = "import sys, ai_infra_formatters.cli; print('gzip' in sys.modules)"
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, timeout=30, check=True
+    )
+    assert result.stdout == b"False\n"

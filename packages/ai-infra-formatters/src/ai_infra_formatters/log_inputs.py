@@ -6,16 +6,21 @@ reader, :class:`~ai_infra_formatters.cli_lines.LineBlocks`, calls) and
 ``readline(size)``, and a ``name``. Read errors are ``OSError``: a compressed
 file cut short says so as one, rather than as the ``EOFError`` the :mod:`gzip`
 module raises.
+
+:mod:`gzip` is imported only when a compressed log is opened.
 """
 
 from __future__ import annotations
 
-import gzip
+import functools
 import os
 import threading
 import time
 from collections.abc import Callable
-from typing import IO, Final, cast
+from typing import IO, TYPE_CHECKING, Final, cast
+
+if TYPE_CHECKING:
+    import gzip
 
 __all__ = ["GZIP_MAGIC", "FollowedFile", "is_gzip", "open_log"]
 
@@ -33,26 +38,33 @@ def _cut_short(exc: EOFError) -> OSError:
     return OSError(f"the compressed file ends early (cut short?): {exc}")
 
 
-class _GzipLog(gzip.GzipFile):
-    """A gzip-compressed log: a stream cut short is an ``OSError`` like any bad read."""
+@functools.cache
+def _gzip_log_class() -> type[gzip.GzipFile]:
+    """The class of a gzip-compressed log (made once, when first needed)."""
+    import gzip
 
-    def readline(self, size: int | None = -1) -> bytes:
-        try:
-            return super().readline(size)
-        except EOFError as exc:  # the compressed stream ends before its end marker
-            raise _cut_short(exc) from None
+    class _GzipLog(gzip.GzipFile):
+        """A gzip-compressed log: a stream cut short is an ``OSError`` like any bad read."""
 
-    def read1(self, size: int = -1) -> bytes:
-        try:
-            return super().read1(size)
-        except EOFError as exc:
-            raise _cut_short(exc) from None
+        def readline(self, size: int | None = -1) -> bytes:
+            try:
+                return super().readline(size)
+            except EOFError as exc:  # the compressed stream ends before its end marker
+                raise _cut_short(exc) from None
 
-    def read(self, size: int | None = -1) -> bytes:
-        try:
-            return super().read(size)
-        except EOFError as exc:
-            raise _cut_short(exc) from None
+        def read1(self, size: int = -1) -> bytes:
+            try:
+                return super().read1(size)
+            except EOFError as exc:
+                raise _cut_short(exc) from None
+
+        def read(self, size: int | None = -1) -> bytes:
+            try:
+                return super().read(size)
+            except EOFError as exc:
+                raise _cut_short(exc) from None
+
+    return _GzipLog
 
 
 def is_gzip(stream: IO[bytes]) -> bool:
@@ -85,7 +97,7 @@ def open_log(path: str) -> IO[bytes]:
         return raw
     if not compressed:
         return raw
-    return cast("IO[bytes]", _GzipLog(filename=path, mode="rb", fileobj=raw))
+    return cast("IO[bytes]", _gzip_log_class()(filename=path, mode="rb", fileobj=raw))
 
 
 class FollowedFile:
