@@ -301,8 +301,9 @@ def _hostile_log(lines: int, seed: int) -> bytes:
     return BOM + b"\n".join(out)
 
 
-def _expected(data: bytes, args: list[str]) -> tuple[int, bytes, bytes]:
-    """What ``ai-infra-format ARGS`` gives for *data*, by the writer event by event."""
+def _expected(data: bytes, args: list[str], name: str) -> tuple[int, bytes, bytes]:
+    """What ``ai-infra-format ARGS FILE`` gives for *data*, the file *name*, by the
+    writer event by event. A JSON object with no type is invalid."""
     fmt = args[args.index("--format") + 1]
     visibility = args[args.index("--visibility") + 1] if "--visibility" in args else "debug"
     skip = "--skip-invalid" in args
@@ -322,18 +323,22 @@ def _expected(data: bytes, args: list[str]) -> tuple[int, bytes, bytes]:
             continue
         else:
             try:
-                writer.write(parse_event_line(raw), formatter)
-                continue
+                event = parse_event_line(raw)
             except InvalidLineError as exc:
                 problem = exc.problem
+            else:
+                if event.get("type") is not None or event.get("event_type") is not None:
+                    writer.write(event, formatter)
+                    continue
+                problem = 'no "type" (nor "event_type"): an event needs one, e.g. "token"'
         if not skip:
             writer.end_line()
             return (
                 1,
                 out.getvalue().encode(),
-                f"ai-infra-format: line {lineno}: {problem}\n".encode(),
+                f"ai-infra-format: {name}:{lineno}: {problem}\n".encode(),
             )
-        errors.append(f"line {lineno}: {problem}")
+        errors.append(f"{name}:{lineno}: {problem}")
     writer.end_line()
     messages = [
         f"ai-infra-format: {e}; skipped"
@@ -389,7 +394,7 @@ def test_output_is_byte_identical_to_the_writer_event_by_event(
         )
         stdout.seek(0)
         got = stdout.read()
-    status, expected_out, expected_err = _expected(hostile_log.read_bytes(), args)
+    status, expected_out, expected_err = _expected(hostile_log.read_bytes(), args, str(hostile_log))
     assert result.stderr.decode() == expected_err.decode()
     assert result.returncode == status
     assert got == expected_out

@@ -3,7 +3,8 @@
 Usage::
 
     ai-infra-format --demo                  # the bundled sample run, at once
-    ai-infra-format run.ndjson              # a saved log
+    ai-infra-format run.ndjson              # a saved log (gzip-compressed or not)
+    ai-infra-format -f run.ndjson           # a log still being written, like tail -F
     my-agent --json | ai-infra-format       # events as they arrive on stdin
 
 The input is read in binary a block at a time (a big piece of a file, or what
@@ -17,10 +18,14 @@ event on a line of its own) into a :class:`~ai_infra_formatters.cli_output.Block
 which sends what a block of input gave in one write; NDJSON output goes there
 as :meth:`~ai_infra_formatters.json_format.JsonFormatter.format_bytes` made it.
 
+Several FILEs are rendered one after the other, as one stream of events; a
+message about a line names its file (``run.ndjson:12: ...``).
+
 Exit status: 0 on success (also when the reader of stdout goes away early, as
-``| head`` does), 1 for a malformed or too long input line or output that cannot
-be written (a full disk), 2 for a usage error or an input that cannot be opened
-or read (an I/O error mid-file), 130 when interrupted.
+``| head`` does), 1 for a malformed or too long input line (also a JSON object
+with no ``type``) or output that cannot be written (a full disk), 2 for a usage
+error or an input that cannot be opened or read (one line on stderr; an I/O
+error mid-file), 130 when interrupted (also how ``--follow`` ends).
 
 Importing this module does not import Rich; only a console format does.
 """
@@ -29,18 +34,25 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import io
+import os
+import stat
 import sys
-from collections.abc import Iterator, Sequence
-from typing import IO, Any, Final, NoReturn
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
+from typing import IO, Any, Final, NamedTuple, NoReturn
 
 import orjson
 
 from ai_infra_formatters.__about__ import __version__
-from ai_infra_formatters.cli_lines import TOO_LONG, LineBlocks
+from ai_infra_formatters.cli_lines import TOO_LONG, LineBlocks, LineSource
 from ai_infra_formatters.cli_output import BlockOutput
+from ai_infra_formatters.event_types import KNOWN_EVENT_TYPES
+from ai_infra_formatters.events import event_type_of
 from ai_infra_formatters.formats import OutputFormat
 from ai_infra_formatters.json_format import JsonFormatter
+from ai_infra_formatters.log_inputs import FollowedFile, open_log
 from ai_infra_formatters.output import get_formatter
 from ai_infra_formatters.protocol import StreamFormatter
 from ai_infra_formatters.visibility import VISIBILITY_LEVELS, hidden_event_types, hidden_fields
@@ -56,6 +68,7 @@ __all__ = [
     "EXIT_USAGE",
     "EXIT_WRITE_FAILED",
     "InvalidLineError",
+    "TypeFilter",
     "build_parser",
     "default_format",
     "main",
@@ -89,7 +102,11 @@ _FORMAT_CHOICES: Final = tuple(
     f.value
     for f in (OutputFormat.PLAIN, OutputFormat.RICH, OutputFormat.MINIMAL, OutputFormat.JSON)
 )
+_COLOR_CHOICES: Final = ("auto", "always", "never")
 _UTF8_BOM: Final = b"\xef\xbb\xbf"
+#: What is wrong with a JSON object that names no event type.
+_NO_TYPE: Final = 'no "type" (nor "event_type"): an event needs one, e.g. "token"'
+
 _JSON_KINDS: Final = {
     list: "an array",
     str: "a string",
@@ -101,33 +118,52 @@ _JSON_KINDS: Final = {
 
 _EPILOG: Final = f"""\
 FILE is an NDJSON event log: one JSON object a line, each with a "type"
-("token", "tool_start", "task_start", ...). Blank lines are ignored.
+("token", "tool_start", "task_start", ...; or "event_type"). Blank lines are
+ignored; a line that is not such an object is invalid. A log compressed with
+gzip is read as it is (told by its content, whatever its name). Several FILEs
+are rendered in order, as one stream; a message about a line names its file
+and line number (run.ndjson:12: ...), or "line 12" for stdin.
 
 The default --format is "rich" when stdout is a terminal and "plain" when it is
-not (a file or a pipe). Colours follow the terminal: Rich honours NO_COLOR and
-FORCE_COLOR; --no-color switches them off whatever the environment says.
+not (a file or a pipe). --color=auto (the default) follows the terminal and the
+NO_COLOR and FORCE_COLOR variables; always (-C) colours even into a pipe or a
+file (e.g. for `less -R`); never (-M, --no-color) emits no colour or style codes.
+The json format has no colours and no time column.
 
 --visibility filters events and fields the way ai-infra's streaming does:
 minimal shows tokens and errors (plus the executor's run, node and task events),
 standard adds thinking and tool events without tool arguments and results,
 detailed keeps arguments and results and adds usage events, debug keeps
-everything (the default).
+everything (the default). --type and --exclude then keep or drop events by
+type; both take comma lists and can be given more than once.
+
+--follow reads FILE from its start, then waits for more, like `tail -F`: when
+the file is cut it starts over, when it is rotated (renamed or removed and made
+again) it reads the rest of the old file, then the new one. Ctrl-C ends it.
 
 examples:
   {PROG} --demo                        see a sample executor run
   {PROG} --demo --format json          the same run as NDJSON
   {PROG} run.ndjson                    render a saved log
+  {PROG} run.1.ndjson.gz run.ndjson    two logs, one after the other
+  {PROG} -f run.ndjson                 follow a log as it is written
   my-agent --json | {PROG}             render events as they stream in
+  {PROG} --type tool_start,tool_end,error run.ndjson
+                                       only tool calls and errors
+  {PROG} --exclude token --timestamps run.ndjson
+                                       everything but tokens, with the time
+  {PROG} -C run.ndjson | less -R       colours through a pager
   {PROG} --visibility standard --format json run.ndjson > public.ndjson
 
 exit status:
   0    success (also when stdout is closed early, e.g. by `| head`)
-  1    a malformed input line or one longer than --max-line-bytes (all lines
-       before it are printed first), or stdout cannot be written (a full disk;
-       the reason goes to stderr)
-  2    usage error, or the input cannot be opened or read (an I/O error;
-       all lines before it are printed first)
-  130  interrupted (Ctrl-C)
+  1    a malformed input line, a JSON object with no "type", or a line longer
+       than --max-line-bytes (all lines before it are printed first), or stdout
+       cannot be written (a full disk; the reason goes to stderr)
+  2    usage error, or an input that cannot be opened (missing, a directory;
+       one line on stderr) or read (an I/O error, a cut-short .gz; all lines
+       before it are printed first)
+  130  interrupted (Ctrl-C; also how --follow ends)
 """
 
 
@@ -264,6 +300,34 @@ def _same_terminal() -> bool:
         return False
 
 
+class TypeFilter(NamedTuple):
+    """Which event types ``--type`` / ``--exclude`` let through.
+
+    Args:
+        names: the type names listed.
+        shown: True when an event is shown exactly if its type is in *names*
+            (``--type``, less what ``--exclude`` names); False when it is shown
+            exactly if its type is not (``--exclude`` alone).
+    """
+
+    names: frozenset[str]
+    shown: bool
+
+    @classmethod
+    def of(cls, types: Sequence[str], excluded: Sequence[str]) -> TypeFilter | None:
+        """The filter for the *types* to keep (none: all) and the *excluded* ones;
+        ``None`` when it lets every event through."""
+        if types:
+            return cls(frozenset(types).difference(excluded), shown=True)
+        if excluded:
+            return cls(frozenset(excluded), shown=False)
+        return None
+
+    def passes(self, event: dict[str, Any]) -> bool:
+        """Whether *event* (a dict with a ``type`` or ``event_type``) is shown."""
+        return (event_type_of(event) in self.names) is self.shown
+
+
 def render_log(
     source: IO[bytes],
     writer: EventWriter,
@@ -271,6 +335,8 @@ def render_log(
     *,
     skip_invalid: bool = False,
     max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
+    name: str | None = None,
+    type_filter: TypeFilter | None = None,
 ) -> int:
     """Render every event of the NDJSON stream *source*; return the exit status.
 
@@ -287,33 +353,40 @@ def render_log(
             instead of stopping at it (status 1).
         max_line_bytes: the most bytes a line may hold before its newline; a
             longer line is malformed, and no more than this much of it is held.
+        name: the file *source* reads, for messages (``run.ndjson:12: ...``);
+            ``None`` (stdin) says ``line 12: ...``.
+        type_filter: which event types are shown (``None``: all of them).
 
-    A malformed line stops the rendering after every good line before it has
-    been written; a message naming the line number goes to stderr. A read error
-    stops it the same way, with status :data:`EXIT_READ_FAILED`. An open token
-    line is closed at the end.
+    A malformed line (also a JSON object with neither ``type`` nor ``event_type``)
+    stops the rendering after every good line before it has been written; a
+    message naming the line number goes to stderr. A read error stops it the
+    same way, with status :data:`EXIT_READ_FAILED`. An open token line is closed
+    at the end.
     """
-    return _Rendering(source, writer, formatter, skip_invalid, max_line_bytes).run()
+    rendering = _Rendering(writer, formatter, skip_invalid, max_line_bytes, type_filter)
+    status = rendering.render(source, name)
+    return rendering.finish() if status is None else status
 
 
 class _Rendering:
-    """One run of :func:`render_log` (its arguments are documented there)."""
+    """One run of :func:`render_log` over one input or several, one after the other
+    (its arguments are documented there): :meth:`render` each, then :meth:`finish`.
+    The skipped lines are counted over all of them."""
 
     def __init__(
         self,
-        source: IO[bytes],
         writer: EventWriter,
         formatter: StreamFormatter,
         skip_invalid: bool,
         max_line_bytes: int,
+        type_filter: TypeFilter | None,
     ) -> None:
-        self.source = source
         self.writer = writer
         self.formatter = formatter
         self.skip_invalid = skip_invalid
         self.max_line_bytes = max_line_bytes
+        self.type_filter = type_filter
         self.output = output = _block_output(writer)
-        self.blocks = LineBlocks(source, max_line_bytes)
         # NDJSON lines go past the writer, as format_bytes made them, when nothing
         # the writer does applies to them (no token is inline in NDJSON).
         self.ndjson: JsonFormatter | None = None
@@ -324,31 +397,40 @@ class _Rendering:
             and writer.error is None
         ):
             self.ndjson = formatter
+            writer.end_line()  # NDJSON lines start on a line of their own
         # The NDJSON lines of the block not sent yet. Each line is copied in at
         # once, so orjson's output is freed as soon as it is made: holding a
         # block's thousands of small buffers and freeing them together made the C
         # heap shrink and grow again every block (a page fault every few lines).
         self.batch = bytearray()
+        self.name: str | None = None
+        self.read_name: str | None = None
         self.lineno = 0
         self.skipped = 0
 
-    def run(self) -> int:
-        """Render every line; the exit status."""
-        writer = self.writer
-        if self.ndjson is not None:
-            writer.end_line()  # NDJSON lines start on a line of their own
-        reader = iter(self.blocks)
+    def render(self, source: LineSource, name: str | None) -> int | None:
+        """Render every line of *source*, the file *name* (``None``: stdin); an exit
+        status when it stops at an invalid line or a read error, else ``None``."""
+        self.name = name
+        self.lineno = 0
+        if name is None:  # a stream that names its file still names it in a read error
+            named = getattr(source, "name", None)
+            if isinstance(named, str) and not named.startswith("<"):
+                name = named
+        self.read_name = name
+        blocks = LineBlocks(source, self.max_line_bytes)
+        reader = iter(blocks)
         while True:
             try:
                 block = next(reader, None)
             except OSError as exc:
                 return self._read_failed(exc)
             if block is None:
-                break
+                return None
             if self.lineno == 0:
                 _drop_bom(block)
             try:
-                status = self._render(block)
+                status = self._render(block, blocks.unterminated)
             except KeyboardInterrupt:
                 if self.batch:  # what was formatted before the interrupt still goes out
                     with contextlib.suppress(OSError):
@@ -357,26 +439,35 @@ class _Rendering:
             if status is not None:
                 return status
             self._send()
-        writer.end_line()
-        self._send()
+
+    def finish(self) -> int:
+        """End the output after the last input (an open token line is closed, the
+        skipped lines counted); :data:`EXIT_OK`."""
+        self.end()
         if self.skipped:
             noun = "line" if self.skipped == 1 else "lines"
             _warn(f"skipped {self.skipped} invalid {noun}")
         return EXIT_OK
 
-    def _render(self, block: list[bytes | None]) -> int | None:
+    def end(self) -> None:
+        """Close an open token line and send what the output holds (before a message)."""
+        self.writer.end_line()
+        self._send()
+
+    def _render(self, block: list[bytes | None], unterminated: bool) -> int | None:
         """Render the lines of *block*; an exit status when an invalid line stops it.
 
-        The hot loop: a line costs one orjson call to learn it is an object, then
-        the writer's ``write``, or ``format_bytes`` and a copy into the batch.
+        The hot loop: a line costs one orjson call to learn it is an object, a
+        look at its type, then the writer's ``write``, or ``format_bytes`` and a
+        copy into the batch. *unterminated*: the input's last line has no newline.
         """
         loads = orjson.loads
         decode_error = orjson.JSONDecodeError
         write_event = self.writer.write
         formatter = self.formatter
         format_bytes = self.ndjson.format_bytes if self.ndjson is not None else None
+        passes = self.type_filter.passes if self.type_filter is not None else None
         batch = self.batch
-        unterminated = self.blocks.unterminated
         lineno = self.lineno
         for line in block:
             lineno += 1
@@ -392,13 +483,18 @@ class _Rendering:
                     if event is None:
                         continue  # a blank line
                 if type(event) is dict:
-                    if format_bytes is None:
-                        write_event(event, formatter)
-                    elif data := format_bytes(event):
-                        batch += data
-                        batch += b"\n"
-                    continue
-                problem = event
+                    if event.get("type") is not None or event.get("event_type") is not None:
+                        if passes is not None and not passes(event):
+                            continue
+                        if format_bytes is None:
+                            write_event(event, formatter)
+                        elif data := format_bytes(event):
+                            batch += data
+                            batch += b"\n"
+                        continue
+                    problem = _NO_TYPE
+                else:
+                    problem = event
             else:
                 problem = f"longer than {self.max_line_bytes:,} bytes (--max-line-bytes)"
             self.lineno = lineno
@@ -414,21 +510,26 @@ class _Rendering:
         """Report the invalid line :attr:`lineno`; an exit status unless it is skipped."""
         if self.batch:
             self._send_ndjson()  # every good line before it is written first
-        writer, lineno = self.writer, self.lineno
+        where = self._where()
         if not self.skip_invalid:
-            writer.end_line()
-            self._send()
-            _warn(f"line {lineno}: {problem}")
+            self.end()
+            _warn(f"{where}: {problem}")
             return EXIT_INVALID_INPUT
         self.skipped += 1
         if self.skipped <= MAX_REPORTED_SKIPS:
             if _same_terminal():
-                writer.end_line()
+                self.writer.end_line()
             self._send()
             more = " (further invalid lines are only counted)"
             tail = more if self.skipped == MAX_REPORTED_SKIPS else ""
-            _warn(f"line {lineno}: {problem}; skipped{tail}")
+            _warn(f"{where}: {problem}; skipped{tail}")
         return None
+
+    def _where(self) -> str:
+        """Where line :attr:`lineno` is: ``run.ndjson:12``, or ``line 12`` in stdin."""
+        if self.name is None:
+            return f"line {self.lineno}"
+        return f"{self.name}:{self.lineno}"
 
     def _send(self) -> None:
         """Send what the output holds to its stream (nothing to do without one)."""
@@ -443,10 +544,8 @@ class _Rendering:
 
     def _read_failed(self, error: OSError) -> int:
         """Report that reading failed after line :attr:`lineno`; :data:`EXIT_READ_FAILED`."""
-        self.writer.end_line()
-        self._send()
-        name = getattr(self.source, "name", None)
-        what = repr(name) if isinstance(name, str) and not name.startswith("<") else "the input"
+        self.end()
+        what = repr(self.read_name) if self.read_name is not None else "the input"
         _warn(f"cannot read {what} after line {self.lineno}: {error.strerror or error}")
         return EXIT_READ_FAILED
 
@@ -499,10 +598,16 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
-        "file",
-        nargs="?",
+        "files",
+        nargs="*",
         metavar="FILE",
-        help='the event log to read; "-" or nothing reads stdin',
+        help='the event logs to read, in order (gzip-compressed or not); "-" or none reads stdin',
+    )
+    parser.add_argument(
+        "-f",
+        "--follow",
+        action="store_true",
+        help="keep reading FILE as it grows, like tail -F (one FILE; Ctrl-C ends it)",
     )
     parser.add_argument(
         "--format",
@@ -518,9 +623,49 @@ def build_parser() -> argparse.ArgumentParser:
         help="which events and fields to show (default: debug, i.e. everything in the log)",
     )
     parser.add_argument(
+        "--type",
+        action="append",
+        type=_type_names,
+        default=[],
+        metavar="TYPES",
+        help="show only events of these types (a comma list; repeatable)",
+    )
+    parser.add_argument(
+        "--exclude",
+        action="append",
+        type=_type_names,
+        default=[],
+        metavar="TYPES",
+        help="hide events of these types (a comma list; repeatable)",
+    )
+    parser.add_argument(
+        "--color",
+        "--colour",
+        type=str.lower,
+        choices=_COLOR_CHOICES,
+        default="auto",
+        metavar="WHEN",
+        help="colour and style codes: auto (on a terminal, the default), always or never",
+    )
+    parser.add_argument(
+        "-C",
+        dest="color",
+        action="store_const",
+        const="always",
+        help="same as --color=always (as in jq)",
+    )
+    parser.add_argument(
+        "-M",
         "--no-color",
+        dest="color",
+        action="store_const",
+        const="never",
+        help="same as --color=never",
+    )
+    parser.add_argument(
+        "--timestamps",
         action="store_true",
-        help="never emit colour or style escape codes",
+        help="start each line with the event's time of day (console formats; json ignores it)",
     )
     parser.add_argument(
         "--skip-invalid",
@@ -555,33 +700,141 @@ def _line_limit(text: str) -> int:
     return value
 
 
-@contextlib.contextmanager
-def _open_input(
-    file: str | None, demo: bool, parser: argparse.ArgumentParser
-) -> Iterator[IO[bytes]]:
-    """The binary stream to read: the demo log, FILE, or stdin (exits with status 2 on failure)."""
-    if demo:
-        from importlib import resources  # ~8 ms to import: only for the demo
+def _type_names(text: str) -> list[str]:
+    """A value of ``--type`` / ``--exclude``: event type names, comma-separated."""
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    if not names:
+        raise argparse.ArgumentTypeError(f"no event type named in {text!r}")
+    return names
 
-        resource = resources.files("ai_infra_formatters") / "data" / DEMO_LOG
-        with resource.open("rb") as demo_log:
-            yield demo_log
-        return
-    if file is None or file == "-":
-        stdin = sys.stdin
-        if stdin is None:
-            parser.error("no stdin to read (give a FILE or --demo)")
-        if stdin.isatty():
-            _warn("reading events from the terminal; end with Ctrl-D (or try --demo)")
-        yield stdin.buffer
-        return
+
+def _type_filter(args: argparse.Namespace) -> TypeFilter | None:
+    """The ``--type`` / ``--exclude`` filter; a warning for a name no known event has."""
+    types = [name for names in args.type for name in names]
+    excluded = [name for names in args.exclude for name in names]
+    unknown = sorted({*types, *excluded} - KNOWN_EVENT_TYPES)
+    if unknown:
+        listed = ", ".join(repr(name) for name in unknown)
+        noun = "is not a known event type" if len(unknown) == 1 else "are not known event types"
+        known = ", ".join(sorted(KNOWN_EVENT_TYPES))
+        _warn(f"warning: {listed} {noun} (known: {known})")
+    type_filter = TypeFilter.of(types, excluded)
+    if type_filter is not None and type_filter.shown and not type_filter.names:
+        _warn("warning: --exclude hides every type --type shows: nothing will be shown")
+    return type_filter
+
+
+class _Input(NamedTuple):
+    """One input of the command: the demo log, stdin, or a file (followed or not)."""
+
+    #: The file's path; ``None`` for stdin and the demo.
+    path: str | None
+    demo: bool = False
+    follow: bool = False
+
+    def open(self) -> AbstractContextManager[LineSource]:
+        """The input opened, as a context manager that closes it (never stdin).
+
+        Raises:
+            OSError: the file cannot be opened, or it is compressed and followed.
+        """
+        if self.demo:
+            from importlib import resources  # ~8 ms to import: only for the demo
+
+            resource = resources.files("ai_infra_formatters") / "data" / DEMO_LOG
+            return resource.open("rb")
+        if self.path is None:
+            stdin = sys.stdin
+            if stdin.isatty():
+                _warn("reading events from the terminal; end with Ctrl-D (or try --demo)")
+            return contextlib.nullcontext(stdin.buffer)
+        if not self.follow:
+            return open_log(self.path)
+        followed = FollowedFile(self.path)
+        try:
+            compressed = followed.is_gzip()
+        except OSError:
+            compressed = False  # a read error: reading says so
+        if compressed:
+            followed.close()
+            raise OSError(errno.EINVAL, "it is gzip-compressed (follow the log it was made from)")
+        return followed
+
+
+def _inputs(args: argparse.Namespace, parser: argparse.ArgumentParser) -> list[_Input]:
+    """What the command reads, in order (exits with status 2 on a usage error)."""
+    files: list[str] = args.files
+    if args.demo:
+        if files:
+            parser.error("--demo renders the bundled sample log; give no FILE with it")
+        if args.follow:
+            parser.error("--follow reads a FILE that grows, not --demo")
+        return [_Input(None, demo=True)]
+    if args.follow:
+        if len(files) != 1 or files[0] == "-":
+            parser.error("--follow follows one FILE (stdin streams without it)")
+        return [_Input(files[0], follow=True)]
+    if files.count("-") > 1:
+        parser.error('stdin ("-") can be read only once')
+    if (not files or "-" in files) and sys.stdin is None:
+        parser.error("no stdin to read (give a FILE or --demo)")
+    return [_Input(None if path == "-" else path) for path in files or ["-"]]
+
+
+def _cannot_open(path: str) -> str | None:
+    """Why *path* cannot be read as a log (missing, a directory), else ``None``.
+
+    Looked at before any input is read, so a mistyped name costs no output; the
+    file is not opened here (a named pipe would lose its writer)."""
     try:
-        opened = open(file, "rb")  # noqa: SIM115 - closed by the with below
+        info = os.stat(path)
     except OSError as exc:
-        reason = exc.strerror or str(exc)
-        parser.error(f"cannot open {file!r}: {reason}")
-    with opened:
-        yield opened
+        return exc.strerror or str(exc)
+    if stat.S_ISDIR(info.st_mode):
+        return os.strerror(errno.EISDIR)
+    return None
+
+
+def _cannot_open_message(item: _Input, reason: str) -> str:
+    verb = "follow" if item.follow else "open"
+    return f"cannot {verb} {item.path!r}: {reason}"
+
+
+def _make_formatter(
+    fmt: OutputFormat, color: str, timestamps: bool, visibility: str | None
+) -> StreamFormatter:
+    """The formatter for the command's options; the console ones look at ``sys.stdout``.
+
+    Args:
+        fmt: the output layout.
+        color: ``auto`` (what the terminal and ``NO_COLOR`` / ``FORCE_COLOR`` say),
+            ``always`` (colours whatever stdout is and the environment says) or ``never``.
+        timestamps: a time-of-day column (console layouts only).
+        visibility: the visibility level, ``None`` for no filtering.
+    """
+    if fmt is OutputFormat.JSON or (color != "always" and not timestamps):
+        return get_formatter(
+            fmt, colors_enabled=color != "never", visibility=visibility, stream=sys.stdout
+        )
+    from ai_infra_formatters.console import ConsoleFormatter
+
+    console = None
+    if color == "always":
+        from rich.console import Console
+
+        console = Console(file=sys.stdout, force_terminal=True, no_color=False)
+        if console.color_system is None:  # TERM=dumb: still colours, the 16 of every terminal
+            console = Console(
+                file=sys.stdout, force_terminal=True, no_color=False, color_system="standard"
+            )
+    return ConsoleFormatter(
+        fmt,
+        colors_enabled=color != "never",
+        visibility=visibility,
+        console=console,
+        file=sys.stdout,
+        show_timestamps=timestamps,
+    )
 
 
 def _prepare_stdout(fmt: OutputFormat) -> None:
@@ -603,40 +856,49 @@ def _prepare_stdout(fmt: OutputFormat) -> None:
 def _run(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.demo and args.file is not None:
-        parser.error("--demo renders the bundled sample log; give no FILE with it")
+    inputs = _inputs(args, parser)
     if sys.stdout is None:
         parser.error("stdout is closed: nothing to write the events to")
+    for item in inputs:
+        reason = _cannot_open(item.path) if item.path is not None else None
+        if reason is not None:
+            _warn(_cannot_open_message(item, reason))
+            return EXIT_USAGE
+    type_filter = _type_filter(args)
     fmt = OutputFormat.parse(args.format) if args.format else default_format()
-    with _open_input(args.file, args.demo, parser) as source:
-        _prepare_stdout(fmt)
-        visibility: str | None = args.visibility
-        if fmt is OutputFormat.JSON and _hides_nothing(args.visibility):
-            visibility = None  # the same output, by JsonFormatter's unfiltered fast path
-        formatter = get_formatter(
-            fmt,
-            colors_enabled=not args.no_color,
-            visibility=visibility,
-            stream=sys.stdout,
-        )
-        output = BlockOutput(sys.stdout)
-        writer = EventWriter(output)  # type: ignore[arg-type]
-        try:
-            status = render_log(
-                source,
-                writer,
-                formatter,
-                skip_invalid=args.skip_invalid,
-                max_line_bytes=args.max_line_bytes,
-            )
-        except KeyboardInterrupt:
-            # Leave the terminal on a fresh line; the caller reports the interrupt.
-            with contextlib.suppress(OSError):
-                writer.end_line()
-                output.send()
-            raise
+    _prepare_stdout(fmt)
+    visibility: str | None = args.visibility
+    if fmt is OutputFormat.JSON and _hides_nothing(args.visibility):
+        visibility = None  # the same output, by JsonFormatter's unfiltered fast path
+    formatter = _make_formatter(fmt, args.color, args.timestamps, visibility)
+    output = BlockOutput(sys.stdout)
+    writer = EventWriter(output)  # type: ignore[arg-type]
+    rendering = _Rendering(writer, formatter, args.skip_invalid, args.max_line_bytes, type_filter)
+    try:
+        status = _render_inputs(inputs, rendering)
+    except KeyboardInterrupt:
+        # Leave the terminal on a fresh line; the caller reports the interrupt.
+        with contextlib.suppress(OSError):
+            rendering.end()
+        raise
     sys.stdout.flush()
     return status
+
+
+def _render_inputs(inputs: Sequence[_Input], rendering: _Rendering) -> int:
+    """Render *inputs* one after the other; the exit status (the first that stops)."""
+    for item in inputs:
+        try:
+            opened = item.open()
+        except OSError as exc:
+            rendering.end()  # what the inputs before it gave stays whole
+            _warn(_cannot_open_message(item, exc.strerror or str(exc)))
+            return EXIT_USAGE
+        with opened as source:
+            status = rendering.render(source, item.path)
+        if status is not None:
+            return status
+    return rendering.finish()
 
 
 def _hides_nothing(visibility: str) -> bool:

@@ -18,15 +18,24 @@ Importing this module imports nothing but the standard library's typing helpers.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import IO, Final, cast
+from typing import Final, Protocol, cast
 
-__all__ = ["BLOCK_BYTES", "TOO_LONG", "LineBlocks"]
+__all__ = ["BLOCK_BYTES", "TOO_LONG", "LineBlocks", "LineSource"]
 
 #: The most bytes one read asks for.
 BLOCK_BYTES: Final = 1024 * 1024
 
 #: Stands for a line longer than the limit, in place of its bytes.
 TOO_LONG: Final = None
+
+
+class LineSource(Protocol):
+    """What :class:`LineBlocks` reads: any binary stream with ``readline(size)``
+    (every ``io`` stream); ``read1(size)`` is used instead when it has one."""
+
+    def readline(self, size: int, /) -> bytes:
+        """At most *size* bytes, up to and including the next newline."""
+        ...
 
 
 class LineBlocks:
@@ -42,12 +51,14 @@ class LineBlocks:
         source: a binary stream. Its ``read1`` is used when it has one (every
             ``io`` buffered stream and ``BytesIO``), else ``readline`` with a
             size, so that a read never waits for more than the stream has.
+            A :class:`~ai_infra_formatters.log_inputs.FollowedFile` gives whole
+            lines as they are written.
         max_line_bytes: the most bytes a line may hold before its newline.
         block_bytes: the most bytes one read asks for.
     """
 
     def __init__(
-        self, source: IO[bytes], max_line_bytes: int, block_bytes: int = BLOCK_BYTES
+        self, source: LineSource, max_line_bytes: int, block_bytes: int = BLOCK_BYTES
     ) -> None:
         read1 = getattr(source, "read1", None)
         self._read: Callable[[int], bytes] = read1 if callable(read1) else source.readline

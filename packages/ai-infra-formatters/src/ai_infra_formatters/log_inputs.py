@@ -1,22 +1,28 @@
 """Where ``ai-infra-format`` reads events from: log files, gzip-compressed or not, and
 a log that is still being written, followed like ``tail -F``.
 
-Every source is a binary stream with ``readline(size)``, the one call the
-command's line reader makes, and a ``name``. Read errors are ``OSError``: a
-compressed file cut short says so as one, rather than as the ``EOFError`` the
-:mod:`gzip` module raises.
+Every source is a binary stream with ``read1(size)`` (what the command's line
+reader, :class:`~ai_infra_formatters.cli_lines.LineBlocks`, calls) and
+``readline(size)``, and a ``name``. Read errors are ``OSError``: a compressed
+file cut short says so as one, rather than as the ``EOFError`` the :mod:`gzip`
+module raises.
+
+:mod:`gzip` is imported only when a compressed log is opened.
 """
 
 from __future__ import annotations
 
-import gzip
+import functools
 import os
 import threading
 import time
 from collections.abc import Callable
-from typing import IO, Final, cast
+from typing import IO, TYPE_CHECKING, Final, cast
 
-__all__ = ["GZIP_MAGIC", "FollowedFile", "open_log"]
+if TYPE_CHECKING:
+    import gzip
+
+__all__ = ["GZIP_MAGIC", "FollowedFile", "is_gzip", "open_log"]
 
 #: The first two bytes of every gzip stream (RFC 1952).
 GZIP_MAGIC: Final = b"\x1f\x8b"
@@ -24,38 +30,80 @@ GZIP_MAGIC: Final = b"\x1f\x8b"
 DEFAULT_POLL_INTERVAL: Final = 0.2
 
 
-class _GzipLog(gzip.GzipFile):
-    """A gzip-compressed log: a stream cut short is an ``OSError`` like any bad read."""
+#: The most bytes :meth:`FollowedFile.read1` gives when asked for any number.
+_READ1_DEFAULT: Final = 1024 * 1024
 
-    def readline(self, size: int | None = -1) -> bytes:
-        try:
-            return super().readline(size)
-        except EOFError as exc:  # the compressed stream ends before its end marker
-            raise OSError(f"the compressed file ends early (cut short?): {exc}") from None
+
+def _cut_short(exc: EOFError) -> OSError:
+    return OSError(f"the compressed file ends early (cut short?): {exc}")
+
+
+@functools.cache
+def _gzip_log_class() -> type[gzip.GzipFile]:
+    """The class of a gzip-compressed log (made once, when first needed)."""
+    import gzip
+
+    class _GzipLog(gzip.GzipFile):
+        """A gzip-compressed log: a stream cut short is an ``OSError`` like any bad read."""
+
+        def readline(self, size: int | None = -1) -> bytes:
+            try:
+                return super().readline(size)
+            except EOFError as exc:  # the compressed stream ends before its end marker
+                raise _cut_short(exc) from None
+
+        def read1(self, size: int = -1) -> bytes:
+            try:
+                return super().read1(size)
+            except EOFError as exc:
+                raise _cut_short(exc) from None
+
+        def read(self, size: int | None = -1) -> bytes:
+            try:
+                return super().read(size)
+            except EOFError as exc:
+                raise _cut_short(exc) from None
+
+    return _GzipLog
+
+
+def is_gzip(stream: IO[bytes]) -> bool:
+    """True when the buffered binary *stream* starts (at its position) with :data:`GZIP_MAGIC`.
+
+    Looks without reading: *stream* must have ``peek`` (a ``BufferedReader``);
+    a stream without it is taken as not compressed.
+    """
+    peek = getattr(stream, "peek", None)
+    if not callable(peek):
+        return False
+    start: bytes = peek(len(GZIP_MAGIC))
+    return start[: len(GZIP_MAGIC)] == GZIP_MAGIC
 
 
 def open_log(path: str) -> IO[bytes]:
     """*path* opened for reading as a binary stream; decompressed when its content is
     gzip (told by its first bytes, whatever its name).
 
+    A file whose first read fails is returned as it is: reading it fails again,
+    as a read error (what it is), not as one of opening.
+
     Raises:
         OSError: the file cannot be opened (missing, a directory, no permission).
     """
     raw = open(path, "rb")  # noqa: SIM115 - returned to the caller, who closes it
     try:
-        compressed = raw.peek(len(GZIP_MAGIC))[: len(GZIP_MAGIC)] == GZIP_MAGIC
+        compressed = is_gzip(raw)
     except OSError:
-        raw.close()
-        raise
+        return raw
     if not compressed:
         return raw
-    return cast("IO[bytes]", _GzipLog(filename=path, mode="rb", fileobj=raw))
+    return cast("IO[bytes]", _gzip_log_class()(filename=path, mode="rb", fileobj=raw))
 
 
 class FollowedFile:
     """A log file that is still being written, read as ``tail -F`` reads it.
 
-    :meth:`readline` returns whole lines only: at the end of the file it waits for
+    :meth:`readline` and :meth:`read1` return whole lines only: at the end of the file it waits for
     more (looking again every *poll_interval* seconds). When the file is cut
     (``truncate``, ``> run.ndjson``) reading starts over from its beginning; when
     it is replaced (log rotation: renamed or removed, and a new file made under
@@ -116,6 +164,37 @@ class FollowedFile:
             if self._stopped.is_set():
                 self._partial = b""
                 return line
+            self._wait_for_more()
+
+    def is_gzip(self) -> bool:
+        """True when the file followed is gzip-compressed (it cannot be followed as text)."""
+        return is_gzip(self._file)
+
+    def read1(self, size: int = -1) -> bytes:
+        """The whole lines the file has now after what was read (at most *size* bytes;
+        a line longer than that comes in pieces of *size*); waits while it has none.
+
+        What :class:`~ai_infra_formatters.cli_lines.LineBlocks` reads a block with: a
+        file already written is read a big piece at a time, and what arrives while
+        following is given as soon as its lines are whole.
+        """
+        limit = _READ1_DEFAULT if size is None or size < 0 else max(size, 1)
+        while True:
+            piece = self._file.read(limit - len(self._partial))
+            data = self._partial + piece
+            whole = data.rfind(b"\n") + 1
+            if whole:
+                self._partial = data[whole:]
+                return data[:whole]
+            if len(data) >= limit:
+                self._partial = b""
+                return data
+            self._partial = data
+            if piece:
+                continue  # the file grew while being read: read on before waiting
+            if self._stopped.is_set():
+                self._partial = b""
+                return data
             self._wait_for_more()
 
     def _wait_for_more(self) -> None:
