@@ -84,3 +84,36 @@ def test_end_stream_closes_a_token_line_for_other_formatters() -> None:
     stream_to_console({"type": "token", "content": "partial"}, formatter=formatter, stream=stream)
     end_stream(formatter, stream)
     assert stream.getvalue() == "partial\n"
+
+
+def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:
+    from ai_infra_formatters.cli import main
+
+    status = main(list(argv))
+    return status, capsys.readouterr().out
+
+
+@needs_ag_ui
+def test_ai_infra_format_writes_ag_ui(capsys: pytest.CaptureFixture[str]) -> None:
+    status, out = run_cli(capsys, "--demo", "--format", "ag-ui")
+    assert status == 0
+    assert checked_ag_ui(out)[-1]["type"] == "RUN_FINISHED"
+
+
+@needs_ai_sdk
+def test_ai_infra_format_writes_a_ui_message_stream(capsys: pytest.CaptureFixture[str]) -> None:
+    status, out = run_cli(capsys, "--demo", "--format", "vercel-ai")
+    assert status == 0
+    checked_ui_message_streams(out)
+
+
+@needs_ag_ui
+def test_a_log_that_stops_at_an_invalid_line_ends_with_run_error(
+    tmp_path: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    log = tmp_path / "run.ndjson"
+    log.write_text('{"type":"run_start"}\n{"type":"token","content":"hi"}\nnot json\n', "utf-8")
+    status, out = run_cli(capsys, "--format", "ag-ui", str(log))
+    assert status == 1
+    events = checked_ag_ui(out)
+    assert events[-1]["type"] == "RUN_ERROR"

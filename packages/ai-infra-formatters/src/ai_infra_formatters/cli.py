@@ -98,10 +98,7 @@ MAX_REPORTED_SKIPS: Final = 10
 #: The longest input line read, in bytes, not counting its newline (``--max-line-bytes``).
 DEFAULT_MAX_LINE_BYTES: Final = 64 * 1024 * 1024
 
-_FORMAT_CHOICES: Final = tuple(
-    f.value
-    for f in (OutputFormat.PLAIN, OutputFormat.RICH, OutputFormat.MINIMAL, OutputFormat.JSON)
-)
+_FORMAT_CHOICES: Final = tuple(f.value for f in OutputFormat)
 _COLOR_CHOICES: Final = ("auto", "always", "never")
 _UTF8_BOM: Final = b"\xef\xbb\xbf"
 #: What is wrong with a JSON object that names no event type.
@@ -441,13 +438,21 @@ class _Rendering:
             self._send()
 
     def finish(self) -> int:
-        """End the output after the last input (an open token line is closed, the
-        skipped lines counted); :data:`EXIT_OK`."""
+        """End the output after the last input (an open token line is closed, a web
+        protocol's stream ended, the skipped lines counted); :data:`EXIT_OK`."""
         self.end()
+        self.close_stream()
         if self.skipped:
             noun = "line" if self.skipped == 1 else "lines"
             _warn(f"skipped {self.skipped} invalid {noun}")
         return EXIT_OK
+
+    def close_stream(self, error: str | None = None) -> None:
+        """A web protocol's closing frames (the run's end; its error, with *error*)."""
+        close = getattr(self.formatter, "close", None)
+        if getattr(self.formatter, "writes_frames", False) and callable(close):
+            self.writer.write_frames(close(error))
+            self._send()
 
     def end(self) -> None:
         """Close an open token line and send what the output holds (before a message)."""
@@ -613,7 +618,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--format",
         type=str.lower,
         choices=_FORMAT_CHOICES,
-        help="output layout (default: rich on a terminal, plain otherwise)",
+        help="output: plain, rich, minimal, json (NDJSON), or a web protocol's SSE frames: "
+        "ag-ui, vercel-ai (default: rich on a terminal, plain otherwise)",
     )
     parser.add_argument(
         "--visibility",
@@ -812,7 +818,7 @@ def _make_formatter(
         timestamps: a time-of-day column (console layouts only).
         visibility: the visibility level, ``None`` for no filtering.
     """
-    if fmt is OutputFormat.JSON or (color != "always" and not timestamps):
+    if not fmt.is_console or (color != "always" and not timestamps):
         return get_formatter(
             fmt, colors_enabled=color != "never", visibility=visibility, stream=sys.stdout
         )
@@ -847,7 +853,7 @@ def _prepare_stdout(fmt: OutputFormat) -> None:
     if not isinstance(stdout, io.TextIOWrapper):
         return
     with contextlib.suppress(ValueError, LookupError):
-        if fmt is OutputFormat.JSON:
+        if not fmt.is_console:  # NDJSON, SSE frames
             stdout.reconfigure(encoding="utf-8")
         else:
             stdout.reconfigure(errors="replace")
@@ -897,6 +903,7 @@ def _render_inputs(inputs: Sequence[_Input], rendering: _Rendering) -> int:
         with opened as source:
             status = rendering.render(source, item.path)
         if status is not None:
+            rendering.close_stream("the event log could not be read to its end")
             return status
     return rendering.finish()
 
