@@ -60,6 +60,12 @@ def _formatter_for(cfg: ExecutorStreamConfig, stream: TextIO) -> StreamFormatter
     same = config is cfg and last_stream is stream and last_settings == settings
     if same and formatter is not None:
         return formatter
+    if cfg.output_format.is_web:
+        # A web protocol's encoder keeps the state of one stream: one a config object,
+        # never shared through the cache with another config's run.
+        formatter = _build(*settings, stream)
+        _last_used[0] = (cfg, settings, stream, formatter)
+        return formatter
     try:
         formatter = _cached_build(*settings, stream)
     except TypeError:  # an unhashable stream: no caching
@@ -101,7 +107,9 @@ def stream_to_console(
 
     Tokens are written inline, flushed as they come on a terminal or a pipe; every
     other event goes on a line of its own, flushed within a fraction of a second
-    (see :func:`ai_infra_formatters.stream_to_console`).
+    (see :func:`ai_infra_formatters.stream_to_console`). A web protocol (``ag-ui``,
+    ``vercel-ai``) needs one encoder a run: pass ``formatter=get_formatter(config)``
+    for each run, and end it with :func:`ai_infra_formatters.end_stream`.
     """
     cfg = _config_of(config)
     if not cfg.enabled:
