@@ -25,7 +25,13 @@ EXECUTOR_PYTHONS = ["3.11", "3.12", "3.13"]
 LINT_PYTHON = "3.11"
 #: The Python whose test sessions run every Hypothesis property at full strength.
 FULL_PROPERTIES_PYTHON = "3.12"
-TEST_DEPS = ["pytest>=8", "pytest-asyncio>=0.24", "hypothesis>=6.100", "pyte>=0.8"]
+TEST_DEPS = [
+    "pytest>=8",
+    "pytest-asyncio>=0.24",
+    "pytest-xdist>=3.5",
+    "hypothesis>=6.100",
+    "pyte>=0.8",
+]
 UPSTREAM_AI_INFRA = "ai-infra==1.19.0"
 # The last ai-infra whose wheel has the executor's streaming module (1.6.0 removed it).
 UPSTREAM_AI_INFRA_EXECUTOR = "ai-infra==1.5.2"
@@ -102,6 +108,12 @@ def run_pytest(session: nox.Session, *tests: Path) -> None:
         *map(str, tests),
         "-p",
         "no:cacheprovider",
+        # One worker a core; a test file stays on one worker (its module fixtures, such
+        # as the bench's smoke run, run once).
+        "-n",
+        "auto",
+        "--dist",
+        "loadfile",
         *session.posargs,
         env={"HYPOTHESIS_PROFILE": os.environ.get("HYPOTHESIS_PROFILE", _profile(session))},
     )
