@@ -94,6 +94,12 @@ class MarkdownStream:
         """Whether an answer is being shown (text fed since the last :meth:`end`)."""
         return self._live is not None
 
+    @property
+    def at_block_end(self) -> bool:
+        """Whether the text so far ends with a blank line after a block (outside a code
+        block): a point where another speaker's text may come in between."""
+        return self._gap > 0
+
     def feed(self, text: str) -> None:
         """Add *text* to the answer: print the blocks it finishes, redraw the rest."""
         if not text:

@@ -25,10 +25,12 @@ def get_formatter(
     *,
     visibility: str | None = None,
     stream: TextIO | None = None,
+    markdown: bool = False,
 ) -> StreamFormatter:
     """A formatter for *format*: :class:`JsonFormatter` for ``json``, else a
     :class:`ConsoleFormatter` in that layout whose terminal detection looks at
-    *stream* (default ``sys.stdout``).
+    *stream* (default ``sys.stdout``). *markdown* renders the answer as Markdown
+    on a terminal (the console formatter's ``markdown``; JSON ignores it).
 
     Raises:
         ValueError: *format* names no :class:`OutputFormat`.
@@ -44,6 +46,7 @@ def get_formatter(
         show_timing=show_timing,
         visibility=visibility,
         file=stream,
+        markdown=markdown,
     )
 
 
