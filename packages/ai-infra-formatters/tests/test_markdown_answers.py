@@ -246,3 +246,58 @@ def test_a_failing_terminal_is_reported_as_any_write_failure(
         write_tokens(writer, fmt, "Again.\n\n", 2)  # a new answer, on a new console
         writer.end_line()
         assert "Again." in screen_lines(out.getvalue()[200:] or "")
+
+
+LOG_EVENTS: list[dict[str, Any]] = [
+    {"type": "run_start", "message": "go"},
+    token("# Title\n\n- one\n"),
+    token("- two\n\nSome **bold** text."),
+    TOOL,
+    token("After the tool."),
+    {"type": "run_end", "message": "done"},
+]
+
+
+def write_log(path: Any) -> str:
+    import orjson
+
+    path.write_bytes(b"".join(orjson.dumps(event) + b"\n" for event in LOG_EVENTS))
+    return str(path)
+
+
+def test_ai_infra_format_markdown_renders_on_a_terminal(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ai_infra_formatters.cli import main
+
+    log = write_log(tmp_path / "run.ndjson")
+    monkeypatch.setenv("COLUMNS", str(WIDTH))
+    monkeypatch.setenv("LINES", str(HEIGHT))
+    shown: dict[bool, list[str]] = {}
+    for markdown in (False, True):
+        out = Terminal()
+        monkeypatch.setattr("sys.stdout", out)
+        flags = ["--markdown"] if markdown else []
+        assert main([*flags, "--format", "plain", "--no-color", log]) == 0
+        shown[markdown] = screen_lines(out.getvalue())
+    assert "# Title" in shown[False] and "# Title" not in shown[True]
+    assert "• one" in [line.strip() for line in shown[True]]
+    # Every other line is the same, in the same order: nothing lost, doubled or cut.
+    tool = next(line for line in shown[False] if line.startswith("⚙"))
+    end = shown[False][-1]
+    assert shown[True].count(tool) == shown[True].count(end) == 1
+    assert shown[True][shown[True].index(tool) + 1] == "After the tool."
+    assert "Some bold text." in shown[True][: shown[True].index(tool)]
+
+
+def test_ai_infra_format_markdown_into_a_pipe_is_the_raw_text(tmp_path: Any) -> None:
+    import subprocess
+    import sys
+
+    log = write_log(tmp_path / "run.ndjson")
+    command = [sys.executable, "-m", "ai_infra_formatters", "--format", "rich", log]
+    plain = subprocess.run(command, capture_output=True, check=True)
+    markdown = subprocess.run([*command, "--markdown"], capture_output=True, check=True)
+    assert markdown.stdout == plain.stdout
+    assert b"# Title\n\n- one\n- two" in markdown.stdout
+    assert markdown.stderr == b""

@@ -523,6 +523,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="never emit colour or style escape codes",
     )
     parser.add_argument(
+        "--markdown",
+        action="store_true",
+        help="render the model's answer (token text) as Markdown when stdout is a terminal "
+        "(plain and rich layouts): finished blocks are printed once, the one being written "
+        "is redrawn; a file or a pipe gets the raw text",
+    )
+    parser.add_argument(
         "--skip-invalid",
         action="store_true",
         help="warn about malformed lines and carry on instead of stopping (exit status 0)",
@@ -618,6 +625,7 @@ def _run(argv: Sequence[str] | None) -> int:
             colors_enabled=not args.no_color,
             visibility=visibility,
             stream=sys.stdout,
+            markdown=args.markdown,
         )
         output = BlockOutput(sys.stdout)
         writer = EventWriter(output)  # type: ignore[arg-type]
