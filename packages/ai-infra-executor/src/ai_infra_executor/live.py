@@ -12,7 +12,9 @@ The display leaves no trace when it stops (before a prompt, at the end): what
 stays on screen is what was printed above it.
 
 When the console is not a terminal (a pipe, a file, CI) it degrades to line
-output: one line an event, tokens inline.
+output: one line an event, tokens inline. So does a view whose config asks for
+Markdown answers (``markdown``): on a terminal the answer is then rendered as
+Markdown between the lines (see :mod:`ai_infra_formatters.writer`).
 
 Every event line comes from ai-infra-formatters (the config's layout, on this
 view's console); this module only draws the live widget around them. The text
@@ -112,7 +114,8 @@ class LiveProgressView:
         transient: remove the display when the view stops (default), as before
             a prompt and at the run's end; ``False`` leaves its last state on screen.
         live: ``False`` always writes lines; ``None`` (default) draws live when
-            the console is a terminal and the layout is not JSON.
+            the console is a terminal, the layout is not JSON and the config asks
+            for no Markdown (with ``markdown``: lines, the answer as Markdown).
     """
 
     def __init__(
@@ -151,10 +154,14 @@ class LiveProgressView:
                 show_timing=self.config.show_timing,
                 visibility=self.config.token_visibility,
                 console=self.console,
+                markdown=self.config.markdown,
             )
         #: Whether events are drawn live (a terminal and a console layout) or as lines.
         self.is_live = (
-            live is not False and self.console.is_terminal and layout is not OutputFormat.JSON
+            live is not False
+            and not self.config.markdown
+            and self.console.is_terminal
+            and layout is not OutputFormat.JSON
         )
         self._lock = threading.RLock()
         self._live: Live | None = None
