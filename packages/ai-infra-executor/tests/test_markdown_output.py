@@ -56,15 +56,18 @@ def test_the_config_switch_reaches_the_formatter() -> None:
     out = FakeTerminal()
     on = get_formatter(ExecutorStreamConfig(output_stream=out, markdown=True))
     off = get_formatter(ExecutorStreamConfig(output_stream=out))
-    assert on.markdown and not off.markdown  # type: ignore[attr-defined]
+    assert on.markdown
+    assert not off.markdown
     assert demo_config(OutputFormat.RICH, markdown=True).markdown
     assert not demo_config(OutputFormat.RICH).markdown
 
 
 def test_on_a_terminal_the_answer_is_rendered_as_markdown_around_the_tool_call() -> None:
     lines = shown(run_stream_to_console(FakeTerminal(), markdown=True))
-    assert "# Plan" not in lines and "Plan" in [line.strip() for line in lines]
-    assert " • read the file" in lines and " • write it" in lines
+    assert "# Plan" not in lines
+    assert "Plan" in [line.strip() for line in lines]
+    assert " • read the file" in lines
+    assert " • write it" in lines
     tool = next(n for n, line in enumerate(lines) if "read_file" in line)
     # The paragraph cut by the tool call is whole above it, once; the rest below.
     assert lines[tool - 1] == "Then test it."
@@ -88,7 +91,8 @@ def test_the_live_view_writes_lines_with_the_answer_as_markdown() -> None:
         for event in EVENTS:
             view.handle(event)
     lines = shown(out.getvalue())
-    assert " • read the file" in lines and "Then test it." in lines
+    assert " • read the file" in lines
+    assert "Then test it." in lines
     assert sum("read_file" in line for line in lines) == 1
     rich = LiveProgressView(console=console, config=ExecutorStreamConfig(output_format="rich"))
     assert rich.is_live  # without Markdown, the live display as before

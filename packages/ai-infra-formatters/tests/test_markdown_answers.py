@@ -144,7 +144,8 @@ def test_each_speaker_answers_under_its_label_and_text_is_never_mixed() -> None:
             writer.write(token(b, "beta"), fmt)
     writer.end_line()
     lines = [line for line in screen_lines(out.getvalue()) if line]
-    assert lines.count("[alpha]") >= 1 and lines.count("[beta]") == 1
+    assert lines.count("[alpha]") >= 1
+    assert lines.count("[beta]") == 1
     for text in ("Alpha one.", "Alpha two.", "Beta one."):
         assert lines.count(text) == 1, (text, lines)
     beta = lines.index("[beta]")
@@ -280,7 +281,8 @@ def test_ai_infra_format_markdown_renders_on_a_terminal(
         flags = ["--markdown"] if markdown else []
         assert main([*flags, "--format", "plain", "--no-color", log]) == 0
         shown[markdown] = screen_lines(out.getvalue())
-    assert "# Title" in shown[False] and "# Title" not in shown[True]
+    assert "# Title" in shown[False]
+    assert "# Title" not in shown[True]
     assert "• one" in [line.strip() for line in shown[True]]
     # Every other line is the same, in the same order: nothing lost, doubled or cut.
     tool = next(line for line in shown[False] if line.startswith("⚙"))
