@@ -12,8 +12,11 @@ import sys
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from rich.console import Console
 from terminal_screen import Terminal, words
+from test_live_view_safety import HOSTILE, foreign_characters
 
 from ai_infra_executor import ExecutorStreamConfig
 from ai_infra_executor.cli import EXIT_OK, demo_config, main
@@ -82,20 +85,48 @@ def test_not_on_a_terminal_the_raw_text_is_written_byte_for_byte() -> None:
     assert "# Plan\n\n- read the file\n- write it\n\nThen **test** it." in raw
 
 
-def test_the_live_view_writes_lines_with_the_answer_as_markdown() -> None:
-    out = FakeTerminal()
-    console = Console(file=out, force_terminal=True, width=80, color_system=None)
+#: What only the live display draws: a spinner, a bar, the running node.
+DISPLAY = re.compile("[\u2800-\u28ff\u2501\u2578\u257a]|node: ")
+
+
+def test_the_live_view_prints_each_finished_block_above_once() -> None:
+    out = io.StringIO()
+    console = Console(file=out, force_terminal=True, width=80, height=30, color_system=None)
     config = ExecutorStreamConfig(output_format="rich", markdown=True, show_timing=False)
-    with LiveProgressView(console=console, config=config) as view:
-        assert not view.is_live
-        for event in EVENTS:
-            view.handle(event)
-    lines = shown(out.getvalue())
-    assert " • read the file" in lines
-    assert "Then test it." in lines
-    assert sum("read_file" in line for line in lines) == 1
-    rich = LiveProgressView(console=console, config=ExecutorStreamConfig(output_format="rich"))
-    assert rich.is_live  # without Markdown, the live display as before
+    view = LiveProgressView(console=console, config=config)
+    assert view.is_live
+    view.start()
+    view.handle({"type": "node_start", "node_name": "model"})
+    for event in EVENTS[: len(ANSWER)]:
+        view.handle(event)
+    # The unfinished block is live, rendered; the finished ones are above it, once.
+    terminal = Terminal(columns=80, rows=30).feed(out.getvalue())
+    assert "  Then test it." in terminal.lines()
+    assert "Then **test**" not in terminal.text()
+    for event in EVENTS[len(ANSWER) :]:
+        view.handle(event)
+    view.stop()
+    lines = Terminal(columns=80, rows=30).feed(out.getvalue()).lines()
+    assert "# Plan" not in "\n".join(lines)
+    assert lines.count("   • read the file") == 1
+    assert lines.count("   • write it") == 1
+    tool = next(n for n, line in enumerate(lines) if "read_file" in line)
+    assert [line for line in lines if "test it" in line] == ["  Then test it."]
+    assert lines.index("  Then test it.") < tool
+    assert lines[tool + 1 :] == ["  All done.", lines[-1]]
+    assert "Task 1 done" in lines[-1]
+    assert not any(DISPLAY.search(line) for line in lines)  # the display left no trace
+
+
+def test_without_markdown_the_live_view_shows_the_raw_rows() -> None:
+    out = io.StringIO()
+    console = Console(file=out, force_terminal=True, width=80, height=30, color_system=None)
+    view = LiveProgressView(console=console, config=ExecutorStreamConfig(output_format="rich"))
+    view.start()
+    for event in EVENTS:
+        view.handle(event)
+    view.stop()
+    assert "  # Plan" in Terminal(columns=80, rows=30).feed(out.getvalue()).lines()
 
 
 def test_demo_markdown_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -106,7 +137,7 @@ def test_demo_markdown_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
     for title in ("Let me look at", "Now I will make the change."):
         assert text.count(title) == 3  # each task's answers, once each (one task is done)
     assert text.count("Done: ") == 3
-    assert "Executing node" not in text  # lines, as plain's choices
+    assert not DISPLAY.search(text)  # the live display left no trace
     assert out.getvalue().count("\x1b[?25l") == out.getvalue().count("\x1b[?25h")  # cursor back
 
 
@@ -121,3 +152,20 @@ def test_demo_markdown_into_a_pipe_is_the_raw_text() -> None:
         return re.sub(r"\d+(\.\d+)?\s?(ms|s)\b", "T", result.stdout).splitlines()
 
     assert run("--markdown") == run()
+
+
+@settings(max_examples=40)
+@given(st.text(max_size=120), st.integers(1, 15))
+def test_hostile_answers_stay_inert_in_the_live_view(text: str, size: int) -> None:
+    out = io.StringIO()
+    console = Console(file=out, force_terminal=True, width=60, height=20, color_system="truecolor")
+    config = ExecutorStreamConfig(output_format="rich", markdown=True)
+    view = LiveProgressView(console=console, config=config)
+    view.start()
+    answer = f"{HOSTILE}\n\n{text}\n\n[x](https://evil.example/\x1b]8;;x\x07)\n\n{text}"
+    for at in range(0, len(answer), size):
+        view.handle({"type": "token", "content": answer[at : at + size], "node_name": "m"})
+    view.handle(TOOL)
+    view.stop()
+    assert "\x1b]8;" not in out.getvalue()  # the link's address is shown, not hidden
+    assert foreign_characters(out.getvalue()) == []

@@ -118,8 +118,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--markdown",
         action="store_true",
         help="render the agent's answers as Markdown while they stream, on a terminal "
-        "(a file or a pipe gets the raw text); with --format rich, one line an event "
-        "instead of the live view",
+        "(a file or a pipe gets the raw text): each finished block is printed once, only "
+        "the one being written is redrawn",
     )
     demo.add_argument(
         "--roadmap",

@@ -57,8 +57,8 @@ class ExecutorStreamConfig(StreamConfig):
         markdown: render the agent's answer (its tokens) as Markdown while it
             streams, when the output is a terminal and the layout shows tokens
             (``plain``, ``rich``): finished blocks are printed once, only the one
-            being written is redrawn. Anywhere else the raw text is written. The
-            live progress view then writes lines instead of its live display.
+            being written is redrawn (in the live progress view: its last rows, in
+            the display). Anywhere else the raw text is written.
 
     Raises:
         ValueError: *output_format* or *token_visibility* names no valid choice.
