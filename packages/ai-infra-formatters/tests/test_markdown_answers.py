@@ -303,3 +303,41 @@ def test_ai_infra_format_markdown_into_a_pipe_is_the_raw_text(tmp_path: Any) -> 
     assert markdown.stdout == plain.stdout
     assert b"# Title\n\n- one\n- two" in markdown.stdout
     assert markdown.stderr == b""
+
+
+def test_the_last_pieces_before_a_pause_are_drawn() -> None:
+    import time
+
+    from ai_infra_formatters.markdown_stream import MarkdownStream
+
+    class Clock:
+        now = 0.0
+
+        def __call__(self) -> float:
+            return self.now
+
+    clock = Clock()
+    md = MarkdownStream(Console(file=Terminal(), force_terminal=True, width=WIDTH), clock=clock)
+    md.feed("Hello")
+    assert md.redraw_due is None  # drawn as it is
+    md.feed(" world")  # too soon to draw again
+    assert md.redraw_due == pytest.approx(1 / 8)
+    md.refresh()
+    assert md.redraw_due is not None  # still too soon: nothing drawn
+    clock.now = 1.0
+    md.refresh()
+    assert md.redraw_due is None
+    md.end()
+
+    # Through the writer, with the real clock: its timer draws " world" after the pause.
+    out = Terminal()
+    fmt, writer = formatter_on(out, markdown=True), EventWriter(out)
+    writer.write(token("Hello"), fmt)
+    writer.write(token(" world"), fmt)
+    for _ in range(500):  # a wait for the timer thread, not a measurement
+        if "Hello world" in screen_lines(out.getvalue()):
+            break
+        time.sleep(0.01)
+    assert "Hello world" in screen_lines(out.getvalue())
+    writer.end_line()
+    assert screen_lines(out.getvalue()) == ["Hello world"]

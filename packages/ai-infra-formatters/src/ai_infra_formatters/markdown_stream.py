@@ -189,6 +189,7 @@ class MarkdownStream:
         self._live: Live | None = None
         self._blocks = MarkdownBlocks()
         self._drawn_at = float("-inf")
+        self._undrawn = False  # the unfinished block changed since it was drawn
         self._printed = 0  # blocks of this answer printed
         #: How many blocks were rendered for good, and how many characters were
         #: given to Markdown in all (live redraws included): the cost, for tests.
@@ -222,9 +223,28 @@ class MarkdownStream:
             self._live.start()
         for block in self._blocks.feed(text):
             self._print_block(block)
+        self._undrawn = True
+        self.refresh()
+
+    @property
+    def redraw_due(self) -> float | None:
+        """In how many seconds :meth:`refresh` may draw the unfinished block, which
+        changed since it was drawn (``0``: now); ``None`` when it is drawn as it is."""
+        if self._live is None or not self._undrawn:
+            return None
+        return max(self._interval - (self._clock() - self._drawn_at), 0.0)
+
+    def refresh(self) -> None:
+        """Draw the unfinished block if it changed since it was drawn and the last
+        drawing is at least ``1 / refresh_per_second`` old. :meth:`feed` calls it; a
+        caller whose text pauses calls it again once :attr:`redraw_due` says so, so
+        that the last pieces show."""
+        if self._live is None or not self._undrawn:
+            return
         now = self._clock()
         if now - self._drawn_at >= self._interval:
             self._drawn_at = now
+            self._undrawn = False
             self._live.update(self._markdown(self._visible_tail()), refresh=True)
 
     def end(self) -> None:
@@ -235,6 +255,7 @@ class MarkdownStream:
         live.update("", refresh=True)
         live.stop()
         self._live = None
+        self._undrawn = False
         rest = self._blocks.end()
         if rest:
             self._print_block(rest)

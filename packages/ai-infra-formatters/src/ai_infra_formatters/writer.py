@@ -33,8 +33,11 @@ stream. Any other event, :meth:`EventWriter.end_line` and
 area is gone), so a line never meets the live area. A speaker's label goes on a
 line of its own above its answer; another speaker's text is held back, as for
 lines (:mod:`ai_infra_formatters.speakers`), until the answer reaches the end of a
-block, ends, or the held text passes the limit. Everything Rich writes is
-flushed as it is written; its failures are reported as below, as any write's.
+block, ends, or the held text passes the limit. The unfinished block is redrawn
+at most 8 times a second; when the text pauses, a timer thread draws its last
+pieces (under the writer's lock). Everything Rich writes is flushed as it is
+written; its failures are reported as below, as any write's (a failure of the
+timer's drawing, by the next write, as a deferred flush's).
 Elsewhere (a file, a pipe) the raw text is written, as without Markdown.
 
 Writing to a stream can fail. :class:`EventWriter` (and so
@@ -411,6 +414,7 @@ class EventWriter:
         self._answer_speaker: Hashable | None = None
         self._answers_held: dict[Hashable | None, list[str]] = {}
         self._answers_held_size = 0
+        self._redraw_timer: threading.Timer | None = None
 
     @classmethod
     def _weakly(cls, stream: TextIO, ref: weakref.ref[TextIO]) -> EventWriter:
@@ -707,9 +711,58 @@ class EventWriter:
             if label_of is not None:
                 label = self._speakers.opening(speaker, lambda: label_of(event))
             self._start_answer(console, speaker, label, text)
+        self._schedule_redraw()
         if self._unflushed:
             self._flush()
         return True
+
+    def _schedule_redraw(self) -> None:
+        """Have the timer draw the answer's unfinished block when it may, if it has
+        text not drawn yet (see :meth:`_on_redraw`)."""
+        answer = self._answer
+        if answer is None or self._redraw_timer is not None:
+            return
+        delay = answer.redraw_due
+        if delay is None:
+            return
+        timer = threading.Timer(delay, self._on_redraw, args=(answer,))
+        timer.daemon = True
+        try:
+            timer.start()
+        except RuntimeError:  # the interpreter is exiting
+            return
+        self._redraw_timer = timer
+
+    def _on_redraw(self, answer: MarkdownStream) -> None:
+        """The timer (in its own thread): draw what *answer*'s producer paused on. A
+        failure is kept for the next write to report (see :meth:`_dropping`)."""
+        with self._lock:
+            self._redraw_timer = None
+            failing = self._error is not None or self._deferred_failure is not None
+            if self._answer is not answer or self._closed or failing:
+                return
+            stream = self._target()
+            try:
+                answer.refresh()
+            except _ConsoleWriteFailed as failed:
+                self._forget_answers()
+                error = failed.error
+                if isinstance(error, BrokenPipeError) and _is_standard_stream(stream):
+                    silence_stream(stream)
+                self._deferred_failure = error
+                return
+            self._schedule_redraw()
+
+    def _forget_answers(self) -> None:
+        """Drop the answer and its console, left as a failure found them (the next
+        answer gets a new console)."""
+        self._answer = None
+        self._answers_held.clear()
+        self._answers_held_size = 0
+        self._markdown_source = self._markdown_console = None
+        timer, self._redraw_timer = self._redraw_timer, None
+        if timer is not None:
+            timer.cancel()
 
     def _new_markdown_console(self, formatter: StreamFormatter) -> Console | None:
         """The console *formatter* makes for Markdown answers on this stream (a
@@ -760,6 +813,9 @@ class EventWriter:
     def _close_answer(self) -> None:
         """End the answer being shown (its last block is printed, its live area gone)."""
         answer, self._answer = self._answer, None
+        timer, self._redraw_timer = self._redraw_timer, None
+        if timer is not None:
+            timer.cancel()
         if answer is not None:
             self._markdown(answer.end)
 
@@ -779,11 +835,7 @@ class EventWriter:
         try:
             step(*args)
         except _ConsoleWriteFailed as failed:
-            # The console is left as the failure found it: the next answer gets a new one.
-            self._answer = None
-            self._answers_held.clear()
-            self._answers_held_size = 0
-            self._markdown_source = self._markdown_console = None
+            self._forget_answers()
             stream = self._target()
             if stream is None:
                 self._closed = True
@@ -941,9 +993,9 @@ class EventWriter:
 
     def _flush_at_exit(self) -> None:
         """Flush what the timer has not yet (the interpreter is exiting)."""
-        timer = self._timer
-        if timer is not None:
-            timer.cancel()
+        for timer in (self._timer, self._redraw_timer):
+            if timer is not None:
+                timer.cancel()
         # A timer thread stuck in a flush (a reader that does not read) holds the
         # lock: give up after a while rather than hang the exit.
         if self._lock.acquire(timeout=1.0):
@@ -959,7 +1011,7 @@ class EventWriter:
     def _after_fork(self) -> None:
         """In a forked child: the timer thread and a lock it held did not come along."""
         self._lock = threading.Lock()
-        self._timer = None
+        self._timer = self._redraw_timer = None
 
 
 #: The writers whose timer has not flushed yet; the exit handler flushes them.
