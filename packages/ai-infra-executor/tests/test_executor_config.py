@@ -24,6 +24,7 @@ EXECUTOR_DEFAULTS = {
     "show_llm_thinking": True,
     "show_llm_tools": True,
     "token_visibility": "standard",
+    "markdown": False,  # issue 13: appended, so the fields before keep their positions
 }
 
 

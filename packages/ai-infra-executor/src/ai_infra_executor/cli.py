@@ -7,6 +7,7 @@ Usage::
     ai-infra-executor demo --fail-task 3         # task 3's tests fail
     ai-infra-executor demo --interrupt           # ask before each checkpoint
     ai-infra-executor demo --interrupt --approve # ... and answer yes without asking
+    ai-infra-executor demo --markdown            # the agent's answers as Markdown
 
 The demo runs a real LangGraph graph (see :mod:`ai_infra_executor.demo.graph`)
 whose agent is a scripted LangChain chat model: no network, no API key. When
@@ -69,6 +70,7 @@ examples:
   ai-infra-executor demo --format vercel-ai       the run as an AI SDK UI message stream
   ai-infra-executor demo --fail-task 3 --interrupt    a failing task, approval prompts
   ai-infra-executor demo --visibility detailed    tool arguments and results too
+  ai-infra-executor demo --markdown               answers rendered as Markdown
   ai-infra-executor demo --roadmap ROADMAP.md --latency-scale 0
 
 exit status:
@@ -115,6 +117,13 @@ def build_parser() -> argparse.ArgumentParser:
         "debug (everything)",
     )
     demo.add_argument(
+        "--markdown",
+        action="store_true",
+        help="render the agent's answers as Markdown while they stream, on a terminal "
+        "(a file or a pipe gets the raw text): each finished block is printed once, only "
+        "the one being written is redrawn",
+    )
+    demo.add_argument(
         "--roadmap",
         metavar="FILE",
         type=Path,
@@ -141,9 +150,12 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def demo_config(output_format: OutputFormat, visibility: str | None = None) -> ExecutorStreamConfig:
+def demo_config(
+    output_format: OutputFormat, visibility: str | None = None, markdown: bool = False
+) -> ExecutorStreamConfig:
     """The streaming settings the demo uses for *output_format*; *visibility*, when
-    given, is the agent's ``token_visibility`` instead of the format's own.
+    given, is the agent's ``token_visibility`` instead of the format's own;
+    *markdown* renders the answers as Markdown on a terminal (``--markdown``).
 
     Node transitions are on for ``rich`` (its live view shows the running node);
     :func:`run_demo` turns them off when the view writes lines instead.
@@ -168,6 +180,7 @@ def demo_config(output_format: OutputFormat, visibility: str | None = None) -> E
         )
     if visibility is not None:
         config.token_visibility = visibility  # type: ignore[assignment]
+    config.markdown = markdown
     return config
 
 
@@ -246,7 +259,7 @@ async def run_demo(args: argparse.Namespace) -> int:
         )
 
     output_format = OutputFormat.parse(args.format)
-    config = demo_config(output_format, args.visibility)
+    config = demo_config(output_format, args.visibility, args.markdown)
     config.output_stream = sys.stdout
     view = LiveProgressView(
         config=config, live=None if output_format is OutputFormat.RICH else False

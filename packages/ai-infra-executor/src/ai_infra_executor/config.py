@@ -54,6 +54,11 @@ class ExecutorStreamConfig(StreamConfig):
         show_llm_tools: forward the agent's ``tool_start`` / ``tool_end`` events.
         token_visibility: the visibility the agent streams at (``minimal``,
             ``standard``, ``detailed`` or ``debug``); also what the console shows.
+        markdown: render the agent's answer (its tokens) as Markdown while it
+            streams, when the output is a terminal and the layout shows tokens
+            (``plain``, ``rich``): finished blocks are printed once, only the one
+            being written is redrawn (in the live progress view: its last rows, in
+            the display). Anywhere else the raw text is written.
 
     Raises:
         ValueError: *output_format* or *token_visibility* names no valid choice.
@@ -72,6 +77,7 @@ class ExecutorStreamConfig(StreamConfig):
     show_llm_thinking: bool = True
     show_llm_tools: bool = True
     token_visibility: Literal["minimal", "standard", "detailed", "debug"] = "standard"
+    markdown: bool = False
 
     def __post_init__(self) -> None:
         self.output_format = OutputFormat.parse(self.output_format)

@@ -14,6 +14,13 @@ stays on screen is what was printed above it.
 When the console is not a terminal (a pipe, a file, CI) it degrades to line
 output: one line an event, tokens inline.
 
+With Markdown answers (the config's ``markdown``) the agent's answer is rendered as
+Markdown: in the live display each finished block is printed above it once and
+only the unfinished block's last rows are live
+(:class:`~ai_infra_executor.live_tokens.MarkdownPane`); as lines on a terminal, the
+writer renders it (see :mod:`ai_infra_formatters.writer`); into a file or a pipe
+the raw text is written.
+
 Every event line comes from ai-infra-formatters (the config's layout, on this
 view's console); this module only draws the live widget around them. The text
 the widget shows of an event (task title, node, namespace, reasons) is made safe
@@ -43,7 +50,7 @@ from ai_infra_executor.config import ExecutorStreamConfig
 from ai_infra_executor.guarded_stream import GuardedStream
 from ai_infra_executor.live_status import StatusLine
 from ai_infra_executor.live_summary import RunSummary
-from ai_infra_executor.live_tokens import Kind, TokenPane
+from ai_infra_executor.live_tokens import Kind, MarkdownPane, TokenPane
 from ai_infra_formatters.console import ConsoleFormatter
 from ai_infra_formatters.events import event_to_dict
 from ai_infra_formatters.formats import OutputFormat
@@ -108,7 +115,7 @@ class LiveProgressView:
             display), ``colors_enabled``, ``show_timing``, ``token_visibility``;
             nothing is shown when ``enabled`` is false.
         token_lines: how many rows of the agent's unfinished text the display shows
-            at most (finished rows are printed above it).
+            at most (finished rows, or Markdown blocks, are printed above it).
         refresh_per_second: how often the display is redrawn.
         transient: remove the display when the view stops (default), as before
             a prompt and at the run's end; ``False`` leaves its last state on screen.
@@ -154,6 +161,7 @@ class LiveProgressView:
                 show_timing=self.config.show_timing,
                 visibility=self.config.token_visibility,
                 console=self.console,
+                markdown=self.config.markdown,
             )
         #: Whether events are drawn live (a terminal and a console layout) or as lines.
         self.is_live = live is not False and self.console.is_terminal and layout.is_console
@@ -168,6 +176,12 @@ class LiveProgressView:
         self._ended_ms: float | None = None  # the run's duration, once it ended
         self._running_nodes: list[str] = []
         self._pane = TokenPane(self._pane_width())
+        #: The answer as Markdown in the live display (``None``: rows of text).
+        self._answer = (
+            MarkdownPane()
+            if self.config.markdown and layout in (OutputFormat.PLAIN, OutputFormat.RICH)
+            else None
+        )
         self._summary = RunSummary(colors=self.config.colors_enabled)
         self._task: tuple[str | None, str] | None = None  # the current task: title, label
         self._hidden = False  # stopping: the widget draws nothing
@@ -327,7 +341,7 @@ class LiveProgressView:
     def _show(self, event: Any) -> None:
         fields = event_to_dict(event)
         etype = fields["type"]
-        rows: list[Text] = []
+        rows: list[RenderableType] = []
         with self._lock:
             shown = True
             # Fields no reading survives (a mapping whose get() raises): the widget
@@ -336,13 +350,13 @@ class LiveProgressView:
                 shown = self._track(etype, fields, event, rows)
             live = self._live
         # Drawing happens outside the lock: Live's own lock is taken while it draws.
-        above: list[RenderableType] = [self._indented(row) for row in rows]
+        above: list[RenderableType] = rows
         if etype not in _WIDGET_ONLY and shown:
             line = self.formatter.format(event)
             if line:
                 with self._lock:
                     # The agent's text so far goes above first, as a line of its own.
-                    above += [self._indented(row) for row in self._pane.finish()]
+                    above += self._finished_text()
                     summary = self._summary_of(etype, fields, line)
                 above.append(summary if summary is not None else Text.from_ansi(line))
         if above:
@@ -375,7 +389,17 @@ class LiveProgressView:
     def _pane_width(self) -> int:
         return max(self.console.width - 2, 10)
 
-    def _track(self, etype: str, fields: dict[str, Any], event: Any, rows: list[Text]) -> bool:
+    def _finished_text(self) -> list[RenderableType]:
+        """End the agent's text being written; return what of it goes above (rows of
+        reasoning or text, the answer's last Markdown block)."""
+        above: list[RenderableType] = [self._indented(row) for row in self._pane.finish()]
+        if self._answer is not None:
+            above += self._answer.finish()
+        return above
+
+    def _track(
+        self, etype: str, fields: dict[str, Any], event: Any, rows: list[RenderableType]
+    ) -> bool:
         """Take *event* into the widget's state; append the agent's finished rows to
         *rows*. Returns whether the event's line is to be shown."""
         data = fields.get("data")
@@ -390,14 +414,14 @@ class LiveProgressView:
             self._label = "Starting"
         elif etype == "task_start":
             self._total = _count(data.get("total_tasks")) or self._total
-            rows += self._pane.finish()
+            rows += self._finished_text()
             self._ended_ms = None  # a task after a run_end: the run goes on
             label = self._task_label(fields)
             self._task = (task_title(fields), label)
             self._label = label
         elif etype in _TASK_ENDS:
             self._done += 1
-            rows += self._pane.finish()
+            rows += self._finished_text()
             if etype == "task_failed":
                 self._failed = True
             self._summary.record(etype, fields, self._end_label(fields))
@@ -406,7 +430,7 @@ class LiveProgressView:
             if any(n is not None for n in counts):
                 self._done = sum(n or 0 for n in counts)
             self._running_nodes.clear()
-            rows += self._pane.finish()
+            rows += self._finished_text()
             self._ended_ms = self._run_duration(fields.get("duration_ms"))
             self._label = "Run complete"
         elif etype == "node_start":
@@ -418,15 +442,29 @@ class LiveProgressView:
                 index = len(self._running_nodes) - 1 - self._running_nodes[::-1].index(label)
                 del self._running_nodes[index]
         elif etype in ("token", "reasoning"):
-            text = self.formatter.format(event)
-            if text:
-                self._pane.width = self._pane_width()
-                kind: Kind = "reasoning" if etype == "reasoning" else "token"
-                rows += self._pane.add(Text.from_ansi(text), kind)
+            rows += self._streamed_text(etype, fields, event)
         elif etype in ("tool_start", "tool_end"):
             # The model's text before and after a tool call are separate answers.
-            rows += self._pane.finish()
+            rows += self._finished_text()
         return True
+
+    def _streamed_text(
+        self, etype: str, fields: dict[str, Any], event: Any
+    ) -> list[RenderableType]:
+        """Take a ``token`` or ``reasoning`` *event* into the panes; return what it
+        finished, to go above."""
+        answer = self._answer
+        content = fields.get("content")
+        if answer is not None and etype == "token" and isinstance(content, str):
+            # The answer as Markdown: a row of reasoning before it ends first.
+            return [self._indented(row) for row in self._pane.finish()] + answer.add(content)
+        above = answer.finish() if answer is not None else []  # reasoning: the answer so far
+        text = self.formatter.format(event)
+        if text:
+            self._pane.width = self._pane_width()
+            kind: Kind = "reasoning" if etype == "reasoning" else "token"
+            above += [self._indented(row) for row in self._pane.add(Text.from_ansi(text), kind)]
+        return above
 
     def _run_duration(self, duration_ms: Any) -> float | None:
         """The run's duration: the ``run_end``'s own, else as this view's clock says."""
@@ -481,4 +519,8 @@ class LiveProgressView:
             if tail.plain:
                 lines = list(tail.wrap(self.console, self._pane_width()))[-self.token_lines :]
                 parts.append(Text("  ") + Text("\n  ").join(lines))
+            if self._answer is not None:
+                rows = self._answer.live_rows(self._pane_width(), self.token_lines)
+                if rows is not None:
+                    parts.append(rows)
             return Group(*parts)

@@ -8,6 +8,10 @@ so a row, once printed, never changes: later text only lengthens the tail.
 
 The pane keeps only the tail: each piece of text costs the length of the tail,
 whatever the length of the answer.
+
+With Markdown answers (the config's ``markdown``), :class:`MarkdownPane` does the
+same a Markdown block at a time: a finished block is printed above once, rendered;
+only the unfinished block's last rows are live.
 """
 
 from __future__ import annotations
@@ -16,9 +20,13 @@ import re
 from typing import Final, Literal
 
 from rich.cells import cell_len
+from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
+from rich.segment import Segment
 from rich.text import Text
 
-__all__ = ["Kind", "TokenPane", "row_starts"]
+from ai_infra_formatters.markdown_stream import MarkdownBlocks, block_lines, markdown_of
+
+__all__ = ["IndentedMarkdown", "Kind", "MarkdownPane", "TokenPane", "row_starts"]
 
 Kind = Literal["token", "reasoning"]
 
@@ -122,3 +130,78 @@ class TokenPane:
         for row in rows:
             row.rstrip()
         return rows
+
+
+class MarkdownPane:
+    """The agent's answer as Markdown (``markdown`` in the config): each finished block
+    is rendered once, to be printed above the display; only the unfinished block is
+    live, as its last rows.
+
+    The text is cut into blocks by
+    :class:`~ai_infra_formatters.markdown_stream.MarkdownBlocks` and rendered by
+    :func:`~ai_infra_formatters.markdown_stream.markdown_of` (made safe, links shown
+    with their address). Nothing is rendered here: the renderables returned render
+    when drawn (outside the view's lock), at the width they are drawn at.
+
+    Args:
+        indent: what starts every row (the view indents the agent's text).
+    """
+
+    def __init__(self, indent: str = "  ") -> None:
+        self.indent = indent
+        self._blocks = MarkdownBlocks()
+        self._printed = 0  # blocks of this answer given out
+
+    @property
+    def active(self) -> bool:
+        """Whether an answer has text not given out yet."""
+        return bool(self._blocks.tail)
+
+    def add(self, text: str) -> list[RenderableType]:
+        """Append *text* (untrusted) to the answer; return the blocks it finished."""
+        return self._given(self._blocks.feed(text))
+
+    def finish(self) -> list[RenderableType]:
+        """End the answer; return its unfinished block, if it holds text."""
+        rest = self._blocks.end()
+        out = self._given([rest] if rest else [])
+        self._printed = 0
+        return out
+
+    def live_rows(self, width: int, rows: int) -> RenderableType | None:
+        """The unfinished block's last *rows* rows at *width* cells (``None``: none)."""
+        if not self._blocks.tail.strip():
+            return None
+        # Room for what rendering adds (a code block's padding), then the last rows.
+        text = self._blocks.visible_tail(width, rows + 4)
+        return IndentedMarkdown(text, self.indent, last_rows=rows)
+
+    def _given(self, blocks: list[str]) -> list[RenderableType]:
+        out: list[RenderableType] = []
+        for block in blocks:
+            if self._printed:
+                out.append(Text(""))  # one blank line between blocks, as Markdown has
+            out.append(IndentedMarkdown(block, self.indent))
+            self._printed += 1
+        return out
+
+
+class IndentedMarkdown:
+    """Untrusted Markdown *text*, rendered when drawn, every row after *indent*
+    (its last *last_rows* rows only, when given)."""
+
+    def __init__(self, text: str, indent: str = "", last_rows: int | None = None) -> None:
+        self.text = text
+        self.indent = indent
+        self.last_rows = last_rows
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        width = max(options.max_width - cell_len(self.indent), 1)
+        lines = block_lines(console, markdown_of(self.text), width)
+        if self.last_rows is not None:
+            lines = lines[-self.last_rows :] if self.last_rows > 0 else []
+        indent = Segment(self.indent)
+        for line in lines:
+            if self.indent:
+                yield indent
+            yield from line

@@ -31,15 +31,30 @@ def _config_of(config: ExecutorStreamConfig | OutputFormat | str | None) -> Exec
     return config
 
 
-def _build(
-    output_format: OutputFormat,
-    colors_enabled: bool,
-    show_timing: bool,
-    visibility: str,
-    stream: TextIO,
-) -> StreamFormatter:
+#: What a formatter is made of: a config's output_format, colors_enabled, show_timing,
+#: token_visibility and markdown.
+_Settings = tuple[OutputFormat, bool, bool, str, bool]
+
+
+def _settings_of(cfg: ExecutorStreamConfig) -> _Settings:
+    return (
+        cfg.output_format,
+        cfg.colors_enabled,
+        cfg.show_timing,
+        cfg.token_visibility,
+        cfg.markdown,
+    )
+
+
+def _build(settings: _Settings, stream: TextIO) -> StreamFormatter:
+    output_format, colors_enabled, show_timing, visibility, markdown = settings
     return _formatters.get_formatter(
-        output_format, colors_enabled, show_timing, visibility=visibility, stream=stream
+        output_format,
+        colors_enabled,
+        show_timing,
+        visibility=visibility,
+        stream=stream,
+        markdown=markdown,
     )
 
 
@@ -55,7 +70,7 @@ _last_used: list[tuple[object, tuple[object, ...], object, StreamFormatter | Non
 
 
 def _formatter_for(cfg: ExecutorStreamConfig, stream: TextIO) -> StreamFormatter:
-    settings = (cfg.output_format, cfg.colors_enabled, cfg.show_timing, cfg.token_visibility)
+    settings = _settings_of(cfg)
     config, last_settings, last_stream, formatter = _last_used[0]
     same = config is cfg and last_stream is stream and last_settings == settings
     if same and formatter is not None:
@@ -63,13 +78,13 @@ def _formatter_for(cfg: ExecutorStreamConfig, stream: TextIO) -> StreamFormatter
     if cfg.output_format.is_web:
         # A web protocol's encoder keeps the state of one stream: one a config object,
         # never shared through the cache with another config's run.
-        formatter = _build(*settings, stream)
+        formatter = _build(settings, stream)
         _last_used[0] = (cfg, settings, stream, formatter)
         return formatter
     try:
-        formatter = _cached_build(*settings, stream)
+        formatter = _cached_build(settings, stream)
     except TypeError:  # an unhashable stream: no caching
-        return _build(*settings, stream)
+        return _build(settings, stream)
     _last_used[0] = (cfg, settings, stream, formatter)
     return formatter
 
@@ -81,15 +96,14 @@ def get_formatter(
 
     Args:
         config: an :class:`ExecutorStreamConfig` (its ``output_format``,
-            ``colors_enabled``, ``show_timing`` and ``token_visibility`` are used,
+            ``colors_enabled``, ``show_timing``, ``token_visibility`` and
+            ``markdown`` are used,
             and terminal detection looks at its ``output_stream``, else
             ``sys.stdout``); an output format alone; or ``None`` for the defaults.
     """
     cfg = _config_of(config)
     stream = cfg.output_stream if cfg.output_stream is not None else sys.stdout
-    return _build(
-        cfg.output_format, cfg.colors_enabled, cfg.show_timing, cfg.token_visibility, stream
-    )
+    return _build(_settings_of(cfg), stream)
 
 
 def stream_to_console(
@@ -110,6 +124,8 @@ def stream_to_console(
     (see :func:`ai_infra_formatters.stream_to_console`). A web protocol (``ag-ui``,
     ``vercel-ai``) needs one encoder a run: pass ``formatter=get_formatter(config)``
     for each run, and end it with :func:`ai_infra_formatters.end_stream`.
+    With ``config.markdown`` on a terminal, the answer is rendered as Markdown
+    instead (see :mod:`ai_infra_formatters.writer`).
     """
     cfg = _config_of(config)
     if not cfg.enabled:

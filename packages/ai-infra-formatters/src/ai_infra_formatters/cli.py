@@ -674,6 +674,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="start each line with the event's time of day (console formats; json ignores it)",
     )
     parser.add_argument(
+        "--markdown",
+        action="store_true",
+        help="render the model's answer (token text) as Markdown when stdout is a terminal "
+        "(plain and rich layouts): finished blocks are printed once, the one being written "
+        "is redrawn; a file or a pipe gets the raw text",
+    )
+    parser.add_argument(
         "--skip-invalid",
         action="store_true",
         help="warn about malformed lines and carry on instead of stopping (exit status 0)",
@@ -807,7 +814,7 @@ def _cannot_open_message(item: _Input, reason: str) -> str:
 
 
 def _make_formatter(
-    fmt: OutputFormat, color: str, timestamps: bool, visibility: str | None
+    fmt: OutputFormat, color: str, timestamps: bool, visibility: str | None, markdown: bool
 ) -> StreamFormatter:
     """The formatter for the command's options; the console ones look at ``sys.stdout``.
 
@@ -817,10 +824,15 @@ def _make_formatter(
             ``always`` (colours whatever stdout is and the environment says) or ``never``.
         timestamps: a time-of-day column (console layouts only).
         visibility: the visibility level, ``None`` for no filtering.
+        markdown: render the answer as Markdown when stdout is a terminal.
     """
     if not fmt.is_console or (color != "always" and not timestamps):
         return get_formatter(
-            fmt, colors_enabled=color != "never", visibility=visibility, stream=sys.stdout
+            fmt,
+            colors_enabled=color != "never",
+            visibility=visibility,
+            stream=sys.stdout,
+            markdown=markdown,
         )
     from ai_infra_formatters.console import ConsoleFormatter
 
@@ -840,6 +852,7 @@ def _make_formatter(
         console=console,
         file=sys.stdout,
         show_timestamps=timestamps,
+        markdown=markdown,
     )
 
 
@@ -876,7 +889,7 @@ def _run(argv: Sequence[str] | None) -> int:
     visibility: str | None = args.visibility
     if fmt is OutputFormat.JSON and _hides_nothing(args.visibility):
         visibility = None  # the same output, by JsonFormatter's unfiltered fast path
-    formatter = _make_formatter(fmt, args.color, args.timestamps, visibility)
+    formatter = _make_formatter(fmt, args.color, args.timestamps, visibility, args.markdown)
     output = BlockOutput(sys.stdout)
     writer = EventWriter(output)  # type: ignore[arg-type]
     rendering = _Rendering(writer, formatter, args.skip_invalid, args.max_line_bytes, type_filter)

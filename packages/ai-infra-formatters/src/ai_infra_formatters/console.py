@@ -9,7 +9,10 @@ joins, a token a safety check, not a Rich render pass. Event text is never
 parsed as markup: what the model wrote is what the reader gets, made safe by
 :mod:`ai_infra_formatters.text_safety`. On a terminal, lines other than token
 text are wrapped at word boundaries (:mod:`ai_infra_formatters.wrapping`); a file
-or a pipe gets every line whole.
+or a pipe gets every line whole. With ``markdown=True`` the model's answer is
+rendered as Markdown on a terminal while it streams
+(:class:`~ai_infra_formatters.markdown_stream.MarkdownStream`, driven by the
+:class:`~ai_infra_formatters.writer.EventWriter`); a file or a pipe gets the raw text.
 """
 
 from __future__ import annotations
@@ -186,6 +189,12 @@ class ConsoleFormatter:
             width, continuing under the line's text (a hanging indent). ``None``
             (default): only when the console's file is a terminal (a file or a
             pipe gets every line whole, whatever ``FORCE_COLOR`` says).
+        markdown: render the answer (token text, not reasoning) as Markdown while it
+            streams, when the console's file is a terminal: finished blocks are
+            printed once, only the unfinished one is redrawn (see
+            :mod:`ai_infra_formatters.markdown_stream`). A file or a pipe gets the raw
+            text, as without it. Done by the :class:`~ai_infra_formatters.writer.EventWriter`
+            that writes this formatter's events (:meth:`markdown_console`).
     """
 
     def __init__(
@@ -202,7 +211,9 @@ class ConsoleFormatter:
         truncation_marker: str = DEFAULT_TRUNCATION_MARKER,
         show_timestamps: bool = False,
         wrap: bool | None = None,
+        markdown: bool = False,
     ) -> None:
+        self.markdown = markdown
         self._layout = _console_layout(layout)
         self.show_timestamps = show_timestamps
         self.colors_enabled = colors_enabled
@@ -407,6 +418,35 @@ class ConsoleFormatter:
             mark = SYMBOLS["reasoning"]
             text += f"{before}{mark}{after} " if before else f"{mark} "
         return text
+
+    def markdown_console(self, file: Any) -> Console | None:
+        """A new console that renders this formatter's Markdown answers on *file*
+        (what the writer writes to), like this formatter's console (its width, height
+        and colours, none when ``colors_enabled`` is false); ``None`` when answers are
+        written as raw text: ``markdown`` is off, the layout shows no token text
+        (``minimal``, ``json``), or the console's file is no terminal.
+
+        Args:
+            file: the stream the console is to write to (the writer's, wrapped).
+        """
+        if not self.markdown or self.layout in (_MINIMAL, _JSON):
+            return None
+        source = self.console
+        if not _writes_to_terminal(source):
+            return None
+        system = source.color_system if self._color_system is not None else None
+        return Console(
+            file=file,
+            width=source._width,  # fixed by its maker, else the terminal's, as it changes
+            height=source._height,
+            color_system=system,  # type: ignore[arg-type]
+            force_terminal=True,
+            no_color=source.no_color,
+            markup=False,
+            emoji=False,
+            highlight=False,
+            legacy_windows=False,
+        )
 
     # -- rendering ----------------------------------------------------------
 

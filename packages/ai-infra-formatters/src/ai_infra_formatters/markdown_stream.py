@@ -38,7 +38,7 @@ from rich.segment import Segment, Segments
 
 from ai_infra_formatters.text_safety import safe_text
 
-__all__ = ["MarkdownStream"]
+__all__ = ["MarkdownBlocks", "MarkdownStream", "block_lines", "markdown_of"]
 
 _FENCE: Final = re.compile(r" {0,3}(`{3,}|~{3,})")
 #: A list item's first line: ``- x``, ``* x``, ``+ x``, ``1. x``, ``1) x``.
@@ -49,6 +49,116 @@ _BLANK_LINES: Final = re.compile(r"(?:[ \t]*\n)*")
 _MAY_GO_ON_A_LIST: Final = frozenset(" \t-*+0123456789") | {""}
 #: A line that may go on with a list after a blank line: an item, or indented text.
 _CONTINUES_LIST: Final = re.compile(r" {0,3}(?:[-*+]|\d{1,9}[.)])(?:[ \t]|$)| {2,}\S|\t")
+
+
+class MarkdownBlocks:
+    """An answer's text cut into Markdown blocks as it arrives (no drawing).
+
+    A block is finished at a blank line outside a fenced code block, once the next
+    line shows that it does not go on with a list; :meth:`feed` returns the
+    finished blocks' text, and the rest is the unfinished :attr:`tail`. Each
+    character is looked at once: the cost grows linearly with the answer.
+    """
+
+    def __init__(self) -> None:
+        self.tail = ""  #: the unfinished block
+        self._scanned = 0  # how much of the tail is whole lines already looked at
+        self._fence = ""  # the opening fence of the code block the tail is in
+        self._fence_line = ""
+        self._gap = 0  # where a blank line may have ended the tail's first block
+
+    @property
+    def at_block_end(self) -> bool:
+        """Whether the text so far ends with a blank line after a block (outside a code
+        block): a point where another speaker's text may come in between."""
+        return self._gap > 0
+
+    def feed(self, text: str) -> list[str]:
+        """Add *text*; return the blocks it finished (their text, in order)."""
+        self.tail += text
+        finished: list[str] = []
+        tail = self.tail
+        start = self._scanned
+        done = 0  # where the blocks finished here end
+        while (newline := tail.find("\n", start)) >= 0:
+            line = tail[start:newline]
+            start = newline + 1
+            if self._fence:  # inside a code block, only its closing fence counts
+                if _closes(self._fence, line):
+                    self._fence = self._fence_line = ""
+                continue
+            if not line.strip():
+                if not self._gap and tail[done:start].strip():
+                    self._gap = start  # the block may end here: its next line tells
+                continue
+            if self._gap:
+                # A list item or an indented line after a blank one goes on with a
+                # list (a loose list); anything else starts a new block.
+                first = _BLANK_LINES.match(tail, done).end()  # type: ignore[union-attr]
+                if not (_LIST_ITEM.match(tail, first) and _CONTINUES_LIST.match(line)):
+                    finished.append(tail[done : self._gap])
+                    done = self._gap
+                self._gap = 0
+            if fence := _FENCE.match(line):
+                self._fence, self._fence_line = fence.group(1), line
+        if self._gap and tail[start : start + 1] not in _MAY_GO_ON_A_LIST:
+            # The next line has begun, and not as an item or indented: a new block.
+            finished.append(tail[done : self._gap])
+            done = self._gap
+            self._gap = 0
+        self.tail = tail[done:]
+        self._scanned = start - done
+        if self._gap:
+            self._gap -= done
+        return finished
+
+    def end(self) -> str:
+        """Finish the answer: the unfinished block's text (``""`` when blank); the
+        blocks start afresh."""
+        rest = self.tail if self.tail.strip() else ""
+        self.tail, self._scanned, self._fence, self._fence_line = "", 0, "", ""
+        self._gap = 0
+        return rest
+
+    def visible_tail(self, width: int, room: int) -> str:
+        """The unfinished block, cut to its last lines so that it takes at most *room*
+        rows *width* cells wide (a code block is opened again above them)."""
+        room = max(room, 1)
+        width = max(width, 1)
+        lines = self.tail.split("\n")
+        rows = 0
+        first = len(lines)
+        while first > 0:
+            rows += max(1, -(-cell_len(lines[first - 1]) // width))
+            if rows > room:
+                break
+            first -= 1
+        if first == 0:
+            return self.tail
+        shown = lines[first:]
+        if self._fence:  # keep it a code block: open it again above the rows shown
+            shown = [self._fence_line, *shown[1:]]
+        return "\n".join(shown)
+
+
+def markdown_of(text: str, code_theme: str = "monokai") -> Markdown:
+    """Rich's ``Markdown`` of untrusted *text*: made safe first, links shown with
+    their address (no terminal hyperlink)."""
+    return Markdown(safe_text(text), code_theme=code_theme, hyperlinks=False)
+
+
+def block_lines(
+    console: Console, markdown: Markdown, width: int | None = None
+) -> list[list[Segment]]:
+    """The lines of a rendered block (*width* cells wide, default the console's),
+    without the blank lines Markdown puts before or after some elements."""
+    options = console.options if width is None else console.options.update_width(width)
+    lines = console.render_lines(markdown, options, pad=False, new_lines=True)
+    while lines and _blank(lines[-1]):
+        lines.pop()
+    while lines and _blank(lines[0]):
+        del lines[0]
+    return lines
 
 
 class MarkdownStream:
@@ -77,12 +187,9 @@ class MarkdownStream:
         self._code_theme = code_theme
         self._clock = clock
         self._live: Live | None = None
-        self._tail = ""  # the unfinished block
-        self._scanned = 0  # how much of the tail is whole lines already looked at
-        self._fence = ""  # the opening fence of the code block the tail is in
-        self._fence_line = ""
+        self._blocks = MarkdownBlocks()
         self._drawn_at = float("-inf")
-        self._gap = 0  # where a blank line may have ended the tail's first block
+        self._undrawn = False  # the unfinished block changed since it was drawn
         self._printed = 0  # blocks of this answer printed
         #: How many blocks were rendered for good, and how many characters were
         #: given to Markdown in all (live redraws included): the cost, for tests.
@@ -93,6 +200,12 @@ class MarkdownStream:
     def active(self) -> bool:
         """Whether an answer is being shown (text fed since the last :meth:`end`)."""
         return self._live is not None
+
+    @property
+    def at_block_end(self) -> bool:
+        """Whether the text so far ends with a blank line after a block (outside a code
+        block): a point where another speaker's text may come in between."""
+        return self._blocks.at_block_end
 
     def feed(self, text: str) -> None:
         """Add *text* to the answer: print the blocks it finishes, redraw the rest."""
@@ -108,11 +221,30 @@ class MarkdownStream:
                 vertical_overflow="crop",  # never "…", never copies left in the scrollback
             )
             self._live.start()
-        self._tail += text
-        self._print_finished_blocks()
+        for block in self._blocks.feed(text):
+            self._print_block(block)
+        self._undrawn = True
+        self.refresh()
+
+    @property
+    def redraw_due(self) -> float | None:
+        """In how many seconds :meth:`refresh` may draw the unfinished block, which
+        changed since it was drawn (``0``: now); ``None`` when it is drawn as it is."""
+        if self._live is None or not self._undrawn:
+            return None
+        return max(self._interval - (self._clock() - self._drawn_at), 0.0)
+
+    def refresh(self) -> None:
+        """Draw the unfinished block if it changed since it was drawn and the last
+        drawing is at least ``1 / refresh_per_second`` old. :meth:`feed` calls it; a
+        caller whose text pauses calls it again once :attr:`redraw_due` says so, so
+        that the last pieces show."""
+        if self._live is None or not self._undrawn:
+            return
         now = self._clock()
         if now - self._drawn_at >= self._interval:
             self._drawn_at = now
+            self._undrawn = False
             self._live.update(self._markdown(self._visible_tail()), refresh=True)
 
     def end(self) -> None:
@@ -123,58 +255,19 @@ class MarkdownStream:
         live.update("", refresh=True)
         live.stop()
         self._live = None
-        if self._tail.strip():
-            self._print_block(self._tail)
-        self._tail, self._scanned, self._fence, self._fence_line = "", 0, "", ""
-        self._gap = self._printed = 0
+        self._undrawn = False
+        rest = self._blocks.end()
+        if rest:
+            self._print_block(rest)
+        self._printed = 0
 
     # -- blocks ---------------------------------------------------------------
-
-    def _print_finished_blocks(self) -> None:
-        """Print every block the tail's whole lines finish; keep the rest as the tail."""
-        tail = self._tail
-        start = self._scanned
-        done = 0  # where the blocks printed here end
-        while (newline := tail.find("\n", start)) >= 0:
-            line = tail[start:newline]
-            start = newline + 1
-            if self._fence:  # inside a code block, only its closing fence counts
-                if _closes(self._fence, line):
-                    self._fence = self._fence_line = ""
-                continue
-            if not line.strip():
-                if not self._gap and tail[done:start].strip():
-                    self._gap = start  # the block may end here: its next line tells
-                continue
-            if self._gap:
-                # A list item or an indented line after a blank one goes on with a
-                # list (a loose list); anything else starts a new block.
-                first = _BLANK_LINES.match(tail, done).end()  # type: ignore[union-attr]
-                if not (_LIST_ITEM.match(tail, first) and _CONTINUES_LIST.match(line)):
-                    self._print_block(tail[done : self._gap])
-                    done = self._gap
-                self._gap = 0
-            if fence := _FENCE.match(line):
-                self._fence, self._fence_line = fence.group(1), line
-        if self._gap and tail[start : start + 1] not in _MAY_GO_ON_A_LIST:
-            # The next line has begun, and not as an item or indented: a new block.
-            self._print_block(tail[done : self._gap])
-            done = self._gap
-            self._gap = 0
-        self._tail = tail[done:]
-        self._scanned = start - done
-        if self._gap:
-            self._gap -= done
 
     def _print_block(self, text: str) -> None:
         """Render *text* (whole blocks) for good, one blank line after the block before it."""
         console = self._live.console if self._live is not None else self.console
-        lines = console.render_lines(self._markdown(text), pad=False, new_lines=True)
         # Markdown starts or ends some blocks with a blank line: one gap between blocks.
-        while lines and _blank(lines[-1]):
-            lines.pop()
-        while lines and _blank(lines[0]):
-            del lines[0]
+        lines = block_lines(console, self._markdown(text))
         if self._printed:
             console.print()
         console.print(Segments(segment for line in lines for segment in line), end="")
@@ -183,27 +276,12 @@ class MarkdownStream:
 
     def _markdown(self, text: str) -> Markdown:
         self.chars_rendered += len(text)
-        return Markdown(safe_text(text), code_theme=self._code_theme, hyperlinks=False)
+        return markdown_of(text, self._code_theme)
 
     def _visible_tail(self) -> str:
         """The unfinished block, cut to its last lines so that it fits the screen (with
         room to spare for what rendering adds: a code block's padding, a margin)."""
-        room = max(self.console.height - 4, 1)
-        width = max(self.console.width, 1)
-        lines = self._tail.split("\n")
-        rows = 0
-        first = len(lines)
-        while first > 0:
-            rows += max(1, -(-cell_len(lines[first - 1]) // width))
-            if rows > room:
-                break
-            first -= 1
-        if first == 0:
-            return self._tail
-        shown = lines[first:]
-        if self._fence:  # keep it a code block: open it again above the rows shown
-            shown = [self._fence_line, *shown[1:]]
-        return "\n".join(shown)
+        return self._blocks.visible_tail(self.console.width, self.console.height - 4)
 
 
 def _closes(opening: str, line: str) -> bool:

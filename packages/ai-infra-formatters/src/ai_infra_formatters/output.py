@@ -25,11 +25,14 @@ def get_formatter(
     *,
     visibility: str | None = None,
     stream: TextIO | None = None,
+    markdown: bool = False,
 ) -> StreamFormatter:
     """A formatter for *format*: :class:`JsonFormatter` for ``json``, a new web
     protocol encoder for ``ag-ui`` / ``vercel-ai`` (one a stream: end it with
     :func:`end_stream`), else a :class:`ConsoleFormatter` in that layout whose
-    terminal detection looks at *stream* (default ``sys.stdout``).
+    terminal detection looks at *stream* (default ``sys.stdout``). *markdown*
+    renders the answer as Markdown on a terminal (the console formatter's
+    ``markdown``; the other formats ignore it).
 
     Raises:
         ValueError: *format* names no :class:`OutputFormat`.
@@ -53,6 +56,7 @@ def get_formatter(
         show_timing=show_timing,
         visibility=visibility,
         file=stream,
+        markdown=markdown,
     )
 
 

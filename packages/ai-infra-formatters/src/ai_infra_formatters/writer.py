@@ -22,6 +22,24 @@ flushes only where a reader would notice:
 A failure of a deferred flush (a reader gone, a full disk) is reported by the
 next write or :meth:`EventWriter.end_line` exactly as if that write had failed.
 
+**Markdown answers.** When the formatter asks for them (a
+:class:`~ai_infra_formatters.console.ConsoleFormatter` made with ``markdown=True``,
+see its :meth:`~ai_infra_formatters.console.ConsoleFormatter.markdown_console`) and
+the stream is a terminal, the answer's tokens (not reasoning) go to a
+:class:`~ai_infra_formatters.markdown_stream.MarkdownStream` instead of being
+written inline: one per speaker's turn, on a console the formatter makes for this
+stream. Any other event, :meth:`EventWriter.end_line` and
+:meth:`EventWriter.flush` end the answer first (its last block is printed, the live
+area is gone), so a line never meets the live area. A speaker's label goes on a
+line of its own above its answer; another speaker's text is held back, as for
+lines (:mod:`ai_infra_formatters.speakers`), until the answer reaches the end of a
+block, ends, or the held text passes the limit. The unfinished block is redrawn
+at most 8 times a second; when the text pauses, a timer thread draws its last
+pieces (under the writer's lock). Everything Rich writes is flushed as it is
+written; its failures are reported as below, as any write's (a failure of the
+timer's drawing, by the next write, as a deferred flush's).
+Elsewhere (a file, a pipe) the raw text is written, as without Markdown.
+
 Writing to a stream can fail. :class:`EventWriter` (and so
 :func:`~ai_infra_formatters.output.stream_to_console`)
 never retries a failed write, never prints a traceback of its own and raises
@@ -83,6 +101,7 @@ It exits with status 0 and prints nothing to stderr.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import errno
 import os
 import stat
@@ -91,12 +110,24 @@ import threading
 import time
 import weakref
 from collections.abc import Callable, Hashable, Mapping
-from typing import Any, Final, NoReturn, TextIO
+from typing import TYPE_CHECKING, Any, Final, NoReturn, TextIO
 
-from ai_infra_formatters.events import event_type_of
+from ai_infra_formatters.events import event_type_of, field_of
 from ai_infra_formatters.formats import OutputFormat
 from ai_infra_formatters.protocol import StreamFormatter
-from ai_infra_formatters.speakers import Speakers, has_text, is_reasoning, same_source, speaker_of
+from ai_infra_formatters.speakers import (
+    HOLD_LIMIT,
+    Speakers,
+    has_text,
+    is_reasoning,
+    same_source,
+    speaker_of,
+)
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from ai_infra_formatters.markdown_stream import MarkdownStream
 
 __all__ = [
     "FLUSH_DELAY",
@@ -260,6 +291,62 @@ def _plain_object(cls: type) -> bool:
     return plain
 
 
+class _ConsoleWriteFailed(Exception):
+    """A write of the Markdown console failed (*error*, an ``OSError`` or
+    ``ValueError``). Not an ``OSError``: Rich would turn a broken pipe into
+    ``SystemExit``; the writer reports it as its own writes' failures."""
+
+    def __init__(self, error: OSError | ValueError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+class _ConsoleFile:
+    """The file of a Markdown console: the writer's stream, whose first failure is
+    raised as :class:`_ConsoleWriteFailed`; later writes are dropped (so Rich can
+    finish its live area without a stream, and the writer reports the failure once).
+
+    Args:
+        stream: the writer's stream (a ``weakref.proxy`` of a weakly held one).
+    """
+
+    def __init__(self, stream: Any) -> None:
+        self.stream = stream
+        self.failed = False
+
+    @property
+    def encoding(self) -> str:
+        encoding = getattr(self.stream, "encoding", None)
+        return encoding if isinstance(encoding, str) and encoding else "utf-8"
+
+    def isatty(self) -> bool:
+        try:
+            return bool(self.stream.isatty())
+        except (AttributeError, OSError, ValueError, ReferenceError):
+            return False
+
+    def fileno(self) -> int:
+        fileno: int = self.stream.fileno()
+        return fileno
+
+    def write(self, text: str) -> int:
+        if not self.failed:
+            try:
+                write_text(self.stream, text)
+            except (OSError, ValueError) as exc:
+                self.failed = True
+                raise _ConsoleWriteFailed(exc) from exc
+        return len(text)
+
+    def flush(self) -> None:
+        if not self.failed:
+            try:
+                self.stream.flush()
+            except (OSError, ValueError) as exc:
+                self.failed = True
+                raise _ConsoleWriteFailed(exc) from exc
+
+
 class EventWriter:
     """Writes formatted events to one text stream, safe to share between threads.
 
@@ -317,6 +404,17 @@ class EventWriter:
         self._writes_seen = 0
         self._flush_due = False
         self._deferred_failure: Exception | None = None
+        # Markdown answers (see the module documentation): the formatter the console
+        # was asked of and the console (None: raw text); the answer being shown and
+        # its speaker; other speakers' text held back meanwhile ({speaker: [label,
+        # text]}) and its size.
+        self._markdown_source: object = None
+        self._markdown_console: Console | None = None
+        self._answer: MarkdownStream | None = None
+        self._answer_speaker: Hashable | None = None
+        self._answers_held: dict[Hashable | None, list[str]] = {}
+        self._answers_held_size = 0
+        self._redraw_timer: threading.Timer | None = None
 
     @classmethod
     def _weakly(cls, stream: TextIO, ref: weakref.ref[TextIO]) -> EventWriter:
@@ -341,9 +439,12 @@ class EventWriter:
 
     @stream.setter
     def stream(self, stream: TextIO) -> None:
+        with self._lock, contextlib.suppress(Exception):
+            self._end_answer()  # on the old stream: its failure is not the new one's
         self._stream = stream
         self._stream_ref = None
         self._live = None
+        self._markdown_source = self._markdown_console = None
 
     def _target(self) -> TextIO | None:
         """The stream, or ``None`` when it was weakly held and no longer exists."""
@@ -386,6 +487,7 @@ class EventWriter:
         with self._lock:
             if self._dropping():
                 return
+            self._end_answer()
             self._flush()
 
     def formatter_for(self, format: OutputFormat | str, colors_enabled: bool) -> StreamFormatter:
@@ -441,8 +543,10 @@ class EventWriter:
         # A formatter without the attribute writes tokens inline (the protocol's default);
         # reasoning only when the formatter says so.
         etype = event_type_of(event)
+        markdown = False
         if etype == "token":
             inline = getattr(formatter, "inline_tokens", True)
+            markdown = inline and getattr(formatter, "markdown", False) is True
         else:
             inline = (
                 etype == "reasoning"
@@ -453,6 +557,10 @@ class EventWriter:
             failing = self._error is not None or self._deferred_failure is not None
             if (self._closed or failing) and self._dropping():
                 return
+            if markdown and self._write_answer(event, formatter):
+                return
+            if self._answer is not None:
+                self._end_answer()
             if inline:
                 if text:
                     label_of = getattr(formatter, "speaker_label", None)
@@ -510,6 +618,7 @@ class EventWriter:
         with self._lock:
             if self._dropping():
                 return
+            self._end_answer()
             if self._speakers.holding:
                 self._release_held()
             if self._line_open:
@@ -566,6 +675,189 @@ class EventWriter:
         text, open_line = self._speakers.release()
         if text:
             self._emit(text, line_open=open_line)
+
+    # -- Markdown answers (under the lock) ---------------------------------------
+
+    def _write_answer(self, event: Any, formatter: StreamFormatter) -> bool:
+        """Show a token of the answer as Markdown; False when it is to be written as
+        text instead (Markdown is off for this stream, or the token holds no text)."""
+        if formatter is not self._markdown_source:
+            self._end_answer()
+            self._markdown_source = formatter
+            self._markdown_console = self._new_markdown_console(formatter)
+        console = self._markdown_console
+        if console is None:
+            return False
+        try:
+            text = field_of(event, "content")
+        except Exception:
+            return False
+        if type(text) is not str:
+            return False
+        if not text:
+            return True
+        speaker = _speaker(event, "token")
+        label_of: Callable[[Any], str] | None = getattr(formatter, "speaker_label", None)
+        answer = self._answer
+        if answer is not None:
+            owner = self._answer_speaker
+            if speaker == owner or speaker is None:
+                self._markdown(answer.feed, text)
+                if self._answers_held and answer.at_block_end:
+                    self._release_answers(keep_last=True)
+            elif owner is not None:
+                # Two speakers at once: hold this one's text back.
+                held = self._answers_held.get(speaker)
+                if held is None:
+                    label = label_of(event) if label_of is not None else ""
+                    held = self._answers_held[speaker] = [label, ""]
+                held[1] += text
+                self._answers_held_size += len(text)
+                if self._answers_held_size > HOLD_LIMIT:
+                    self._release_answers(keep_last=True)
+            else:
+                self._end_answer()  # an answer of unknown origin ends: a speaker begins
+                answer = None
+        if answer is None:
+            if self._speakers.holding:
+                self._release_held()
+            if self._line_open:
+                self._emit("\n", line_open=False)
+            label = ""
+            if label_of is not None:
+                label = self._speakers.opening(speaker, lambda: label_of(event))
+            self._start_answer(console, speaker, label, text)
+        self._schedule_redraw()
+        if self._unflushed:
+            self._flush()
+        return True
+
+    def _schedule_redraw(self) -> None:
+        """Have the timer draw the answer's unfinished block when it may, if it has
+        text not drawn yet (see :meth:`_on_redraw`)."""
+        answer = self._answer
+        if answer is None or self._redraw_timer is not None:
+            return
+        delay = answer.redraw_due
+        if delay is None:
+            return
+        timer = threading.Timer(delay, self._on_redraw, args=(answer,))
+        timer.daemon = True
+        try:
+            timer.start()
+        except RuntimeError:  # the interpreter is exiting
+            return
+        self._redraw_timer = timer
+
+    def _on_redraw(self, answer: MarkdownStream) -> None:
+        """The timer (in its own thread): draw what *answer*'s producer paused on. A
+        failure is kept for the next write to report (see :meth:`_dropping`)."""
+        with self._lock:
+            self._redraw_timer = None
+            failing = self._error is not None or self._deferred_failure is not None
+            if self._answer is not answer or self._closed or failing:
+                return
+            stream = self._target()
+            try:
+                answer.refresh()
+            except _ConsoleWriteFailed as failed:
+                self._forget_answers()
+                error = failed.error
+                if isinstance(error, BrokenPipeError) and _is_standard_stream(stream):
+                    silence_stream(stream)
+                self._deferred_failure = error
+                return
+            self._schedule_redraw()
+
+    def _forget_answers(self) -> None:
+        """Drop the answer and its console, left as a failure found them (the next
+        answer gets a new console)."""
+        self._answer = None
+        self._answers_held.clear()
+        self._answers_held_size = 0
+        self._markdown_source = self._markdown_console = None
+        timer, self._redraw_timer = self._redraw_timer, None
+        if timer is not None:
+            timer.cancel()
+
+    def _new_markdown_console(self, formatter: StreamFormatter) -> Console | None:
+        """The console *formatter* makes for Markdown answers on this stream (a
+        terminal), or ``None`` (raw text)."""
+        make = getattr(formatter, "markdown_console", None)
+        stream = self._target()
+        if make is None or stream is None:
+            return None
+        try:
+            if not stream.isatty():
+                return None
+        except (AttributeError, OSError, ValueError):
+            return None
+        console: Console | None = make(_ConsoleFile(self._formatter_stream()))
+        return console
+
+    def _start_answer(
+        self, console: Console, speaker: Hashable | None, label: str, text: str
+    ) -> None:
+        """Begin an answer of *speaker* with *text*, under its *label* (on a line of its own)."""
+        # Imported here: only a stream that shows Markdown pays for Rich's Markdown.
+        from ai_infra_formatters.markdown_stream import MarkdownStream
+
+        if label:
+            self._emit(label.rstrip(" ") + "\n", line_open=False)
+        self._speakers.wrote(speaker)
+        answer = self._answer = MarkdownStream(console)
+        self._answer_speaker = speaker
+        _open_answers.add(self)
+        self._markdown(answer.feed, text)
+
+    def _release_answers(self, *, keep_last: bool) -> None:
+        """End the answer, then show each text held back as an answer of its own; the
+        last one goes on (*keep_last*) or ends too."""
+        self._close_answer()
+        console = self._markdown_console
+        while self._answers_held and console is not None:
+            speaker = next(iter(self._answers_held))
+            label, text = self._answers_held.pop(speaker)
+            self._answers_held_size -= len(text)
+            if speaker is None or speaker == self._speakers.last:
+                label = ""
+            self._start_answer(console, speaker, label, text)
+            if self._answers_held or not keep_last:
+                self._close_answer()
+        self._answers_held_size = 0
+
+    def _close_answer(self) -> None:
+        """End the answer being shown (its last block is printed, its live area gone)."""
+        answer, self._answer = self._answer, None
+        timer, self._redraw_timer = self._redraw_timer, None
+        if timer is not None:
+            timer.cancel()
+        if answer is not None:
+            self._markdown(answer.end)
+
+    def _end_answer(self) -> None:
+        """End the answer being shown and show what other speakers held back (before
+        anything else is written: the live area is gone)."""
+        if self._answer is not None or self._answers_held:
+            self._release_answers(keep_last=False)
+            if self._unflushed:
+                self._flush()
+
+    def _markdown(self, step: Callable[..., None], *args: str) -> None:
+        """Run a step of the answer (``feed``, ``end``), which writes through Rich;
+        a failure becomes the documented exception, as for :meth:`_emit`."""
+        self._line_open = True  # until the step returns, as _emit assumes
+        self._writes += 1
+        try:
+            step(*args)
+        except _ConsoleWriteFailed as failed:
+            self._forget_answers()
+            stream = self._target()
+            if stream is None:
+                self._closed = True
+                return
+            self._fail(stream, failed.error)
+        self._line_open = False
 
     def _dropping(self) -> bool:
         """True when the stream is closed; raises when an earlier write failed."""
@@ -717,14 +1009,17 @@ class EventWriter:
 
     def _flush_at_exit(self) -> None:
         """Flush what the timer has not yet (the interpreter is exiting)."""
-        timer = self._timer
-        if timer is not None:
-            timer.cancel()
+        for timer in (self._timer, self._redraw_timer):
+            if timer is not None:
+                timer.cancel()
         # A timer thread stuck in a flush (a reader that does not read) holds the
         # lock: give up after a while rather than hang the exit.
         if self._lock.acquire(timeout=1.0):
             try:
                 self._timer = None
+                if self._answer is not None or self._answers_held:
+                    with contextlib.suppress(Exception):
+                        self._end_answer()
                 self._flush_quietly()
             finally:
                 self._lock.release()
@@ -732,20 +1027,22 @@ class EventWriter:
     def _after_fork(self) -> None:
         """In a forked child: the timer thread and a lock it held did not come along."""
         self._lock = threading.Lock()
-        self._timer = None
+        self._timer = self._redraw_timer = None
 
 
 #: The writers whose timer has not flushed yet; the exit handler flushes them.
 _late_flushes: weakref.WeakSet[EventWriter] = weakref.WeakSet()
+#: The writers that showed a Markdown answer: the exit handler ends one still shown.
+_open_answers: weakref.WeakSet[EventWriter] = weakref.WeakSet()
 
 
 def _flush_all_at_exit() -> None:
-    for writer in list(_late_flushes):
+    for writer in {*_late_flushes, *_open_answers}:
         writer._flush_at_exit()
 
 
 def _forget_timers_in_child() -> None:
-    for writer in list(_late_flushes):
+    for writer in {*_late_flushes, *_open_answers}:
         writer._after_fork()
 
 
