@@ -54,6 +54,7 @@ from typing import Any, Final
 from ai_infra_formatters.events import event_to_dict
 from ai_infra_formatters.layouts import node_label
 from ai_infra_formatters.sse import SSE_HEADERS, sse_frame, wire_json
+from ai_infra_formatters.web_tool_calls import Call, ToolCalls, tool_call_of
 
 __all__ = ["AG_UI_HEADERS", "AgUiEncoder"]
 
@@ -134,9 +135,7 @@ class AgUiEncoder:
         self._text: tuple[str, str | None] | None = None  # (message id, speaker)
         self._reasoning: str | None = None
         self._steps: list[str] = []
-        # The calls started and not ended: (the id the event gave, tool, id sent).
-        self._pending_calls: list[tuple[str | None, str, str]] = []
-        self._call_ids: set[str] = set()  # every tool call id sent in this run
+        self._calls = ToolCalls(new_id)
         self._usage: list[_Event] = []
         self._state: Mapping[str, Any] | None = None
         self._failure: str | None = None  # why the run fails (a top-level node error)
@@ -202,8 +201,7 @@ class AgUiEncoder:
         for step in reversed(self._steps):
             self._emit("STEP_FINISHED", stepName=step)
         self._steps.clear()
-        self._pending_calls.clear()
-        self._call_ids.clear()
+        self._calls.clear()
         failure = error or self._failure
         if failure is not None:
             self._emit("RUN_ERROR", message=failure)
@@ -312,37 +310,27 @@ class AgUiEncoder:
     # -- tools -------------------------------------------------------------------
 
     def _tool_start(self, etype: str, f: Mapping[str, Any]) -> None:
-        name = _text(f.get("tool") or "tool")
-        given = _text(f["tool_id"]) if f.get("tool_id") else None
-        call_id = self._call(name, given, f.get("arguments"))
-        self._pending_calls.append((given, name, call_id))
+        self._call(self._calls.start(*tool_call_of(f)), f.get("arguments"))
 
-    def _call(self, name: str, given: str | None, arguments: Any) -> str:
-        """TOOL_CALL_START, ARGS (the arguments as JSON) and END of one call; its id:
-        *given*, unless the run used it already (ids are unique in a run)."""
-        call_id = given if given is not None and given not in self._call_ids else self._new_id()
-        self._call_ids.add(call_id)
+    def _call(self, call: Call, arguments: Any) -> None:
+        """TOOL_CALL_START, ARGS (the arguments as JSON) and END of one call."""
         parent = self._text[0] if self._text is not None else None
         self._close_open()
-        self._emit("TOOL_CALL_START", toolCallId=call_id, toolCallName=name, parentMessageId=parent)
+        call_id = call.sent
+        self._emit(
+            "TOOL_CALL_START", toolCallId=call_id, toolCallName=call.name, parentMessageId=parent
+        )
         self._emit("TOOL_CALL_ARGS", toolCallId=call_id, delta=wire_json(arguments or {}))
         self._emit("TOOL_CALL_END", toolCallId=call_id)
-        return call_id
 
     def _tool_end(self, etype: str, f: Mapping[str, Any]) -> None:
         self._close_open()
-        name = _text(f.get("tool") or "tool")
-        given = _text(f["tool_id"]) if f.get("tool_id") else None
-        # Its call: the first open one with its id, else (no id) the first of its tool.
-        pending = self._pending_calls
-        found = next(
-            (n for n, (i, t, _) in enumerate(pending) if (i == given if given else t == name)),
-            None,
-        )
-        if found is not None:
-            call_id = pending.pop(found)[2]
-        else:  # a result whose call was never seen: show the call first
-            call_id = self._call(name, given, f.get("arguments"))
+        name, given = tool_call_of(f)
+        call = self._calls.answered(name, given)
+        if call is None:  # a result whose call was never seen: show the call first
+            call = self._calls.new(name, given)
+            self._call(call, f.get("arguments"))
+        call_id = call.sent
         error = f.get("error")
         if error is not None and error != "":
             content = f"error: {_text(error)}"

@@ -45,6 +45,7 @@ from typing import Any, Final
 from ai_infra_formatters.events import event_to_dict
 from ai_infra_formatters.layouts import node_label
 from ai_infra_formatters.sse import SSE_HEADERS, sse_frame, wire_json
+from ai_infra_formatters.web_tool_calls import Call, ToolCalls, tool_call_of
 
 __all__ = ["VERCEL_AI_HEADERS", "VercelAiEncoder"]
 
@@ -89,8 +90,7 @@ class VercelAiEncoder:
         self._text: tuple[str, str | None] | None = None  # (part id, speaker)
         self._reasoning: str | None = None
         self._step_open = False
-        self._pending_calls: list[tuple[str | None, str, str]] = []  # (given id, tool, id sent)
-        self._call_ids: set[str] = set()
+        self._calls = ToolCalls(new_id)
         self._usage: dict[str, int] = {}
         self._failure: str | None = None
         self._out: list[_Chunk] = []
@@ -133,12 +133,12 @@ class VercelAiEncoder:
 
     def _finish(self, error: str | None = None) -> None:
         self._close_parts()
-        for _, _, call_id in self._pending_calls:  # no call is left waiting on the page
+        for call in self._calls.pending:  # no call is left waiting on the page
             self._out.append(
-                {"type": "tool-output-error", "toolCallId": call_id, "dynamic": True,
+                {"type": "tool-output-error", "toolCallId": call.sent, "dynamic": True,
                  "errorText": "the run ended before the tool returned"}
             )  # fmt: skip
-        self._pending_calls.clear()
+        self._calls.clear()
         if self._step_open:
             self._out.append({"type": "finish-step"})
             self._step_open = False
@@ -226,38 +226,32 @@ class VercelAiEncoder:
         self._out.append({"type": "reasoning-delta", "id": self._reasoning, "delta": content})
 
     def _tool_start(self, etype: str, f: Mapping[str, Any]) -> None:
-        name = _text(f.get("tool") or "tool")
-        given = _text(f["tool_id"]) if f.get("tool_id") else None
-        self._pending_calls.append((given, name, self._call(name, given, f.get("arguments"))))
+        self._call(self._calls.start(*tool_call_of(f)), f.get("arguments"))
 
-    def _call(self, name: str, given: str | None, arguments: Any) -> str:
-        """The input chunks of one call; its id (*given*, unless already used)."""
+    def _call(self, call: Call, arguments: Any) -> None:
+        """The input chunks of one call."""
         self._close_parts()
-        call_id = given if given is not None and given not in self._call_ids else self._new_id()
-        self._call_ids.add(call_id)
-        call = {"toolCallId": call_id, "dynamic": True}  # a tool the page has no type for
+        ids = {"toolCallId": call.sent, "dynamic": True}  # a tool the page has no type for
         args = arguments or {}
-        self._out.append({"type": "tool-input-start", **call, "toolName": name})
-        self._out.append({"type": "tool-input-delta", **call, "inputTextDelta": wire_json(args)})
-        self._out.append({"type": "tool-input-available", **call, "toolName": name, "input": args})
-        return call_id
+        self._out.append({"type": "tool-input-start", **ids, "toolName": call.name})
+        self._out.append({"type": "tool-input-delta", **ids, "inputTextDelta": wire_json(args)})
+        self._out.append(
+            {"type": "tool-input-available", **ids, "toolName": call.name, "input": args}
+        )
 
     def _tool_end(self, etype: str, f: Mapping[str, Any]) -> None:
         self._close_parts()
-        name = _text(f.get("tool") or "tool")
-        given = _text(f["tool_id"]) if f.get("tool_id") else None
-        pending = self._pending_calls
-        found = next(
-            (n for n, (i, t, _) in enumerate(pending) if (i == given if given else t == name)),
-            None,
-        )
-        call_id = pending.pop(found)[2] if found is not None else self._call(name, given, None)
-        call = {"toolCallId": call_id, "dynamic": True}
+        name, given = tool_call_of(f)
+        call = self._calls.answered(name, given)
+        if call is None:  # a result whose call was never seen: show the call first
+            call = self._calls.new(name, given)
+            self._call(call, None)
+        ids: _Chunk = {"toolCallId": call.sent, "dynamic": True}
         error = f.get("error")
         if error is not None and error != "":
-            self._out.append({"type": "tool-output-error", **call, "errorText": _text(error)})
+            self._out.append({"type": "tool-output-error", **ids, "errorText": _text(error)})
         else:
-            self._out.append({"type": "tool-output-available", **call, "output": f.get("result")})
+            self._out.append({"type": "tool-output-available", **ids, "output": f.get("result")})
 
     # -- the rest ------------------------------------------------------------------------
 
