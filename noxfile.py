@@ -170,7 +170,9 @@ def tests_executor(session: nox.Session) -> None:
     """ai-infra-executor's tests against its built wheel and the sibling formatter wheel."""
     formatters = build_wheel(session, FORMATTERS)
     executor = build_wheel(session, EXECUTOR)
-    session.install(f"{executor}[langgraph]", str(formatters), *TEST_DEPS, *REAL_GRAPH_DEPS)
+    session.install(
+        f"{executor}[langgraph,server]", str(formatters), *TEST_DEPS, *REAL_GRAPH_DEPS, "httpx"
+    )
     run_pytest(session, EXECUTOR / "tests")
 
 
