@@ -289,7 +289,9 @@ def bench(session: nox.Session) -> None:
     formatters = build_wheel(session, FORMATTERS)
     executor = build_wheel(session, EXECUTOR)
     # pip: bench/upstream.py downloads ai-infra's wheel for the upstream baselines.
-    session.install(str(executor), str(formatters), "pip")
+    # Bytecode compiled at install, as pip does for every user (uv does not by
+    # default): the import rows measure importing, not compiling the sources.
+    session.install(str(executor), str(formatters), "pip", env={"UV_COMPILE_BYTECODE": "1"})
     session.run(
         "python",
         str(ROOT / "bench" / "run.py"),
