@@ -8,6 +8,7 @@ import itertools
 
 import pytest
 import run_log_support
+from redis_support import RedisServer, needs_redis
 from run_log_support import MakeLog
 
 from ai_infra_executor.run_log import (
@@ -187,3 +188,27 @@ async def test_closing_the_log_ends_its_tails(make_log: MakeLog) -> None:
     await asyncio.sleep(0.05)
     await log.close()
     assert numbers(await asyncio.wait_for(tail, 5)) == [0]
+
+
+@needs_redis
+async def test_a_redis_tail_follows_a_run_appended_by_another_client(
+    redis_server: RedisServer,
+) -> None:
+    # The publisher and the server are two processes: two clients of one Redis.
+    from ai_infra_executor.run_log_redis import RedisRunLog
+
+    prefix = "two-clients:"
+    writer = RedisRunLog(redis_server.url, prefix=prefix)
+    reader = RedisRunLog(redis_server.url, prefix=prefix)
+    try:
+        await writer.append("r", ev(0))
+        tails = [asyncio.create_task(collect(reader, "r")) for _ in range(3)]
+        for i in range(1, 300):
+            await writer.append("r", ev(i))
+        await writer.end("r")
+        for tail in tails:
+            assert numbers(await asyncio.wait_for(tail, 10)) == list(range(300))
+        assert (await reader.info("r")).status == "ended"
+    finally:
+        await writer.close()
+        await reader.close()

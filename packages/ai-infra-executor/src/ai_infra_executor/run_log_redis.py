@@ -205,12 +205,12 @@ class RedisRunLog:
         feed: _Feed | None = None
         try:
             while not self._closed:
-                if feed is None or feed.done or not feed.covers(last):
+                if feed is None or not feed.covers(last):
                     if feed is not None:
                         feed.detach()
                         feed = None
                     shared = self._feeds.get(run_id)
-                    if shared is not None and not shared.done and shared.covers(last):
+                    if shared is not None and shared.covers(last):
                         feed = shared  # caught up with the feed: follow it
                         feed.attach()
                         continue
@@ -230,11 +230,15 @@ class RedisRunLog:
                     yield entry
                 if entries:
                     last = entries[-1].id
-                elif ended:
+                    continue
+                if ended:
                     return
-                else:
-                    await changed.wait()
-                    feed.raise_error()
+                feed.raise_error()
+                if feed.done:  # stopped (the log is closing): look again
+                    feed.detach()
+                    feed = None
+                    continue
+                await changed.wait()
         finally:
             if feed is not None:
                 feed.detach()
@@ -245,7 +249,7 @@ class RedisRunLog:
 
     def _feed(self, run_id: str, position: str) -> _Feed:
         feed = self._feeds.get(run_id)
-        if feed is None or feed.done or not feed.covers(position):
+        if feed is None or not feed.covers(position):
             feed = _Feed(self._redis, self._keys(run_id)[1], position, self.window)
             self._feeds[run_id] = feed
             feed.on_done = lambda done: self._forget(run_id, done)
@@ -321,8 +325,10 @@ class _Feed:
         self._task = asyncio.get_running_loop().create_task(self._run())
 
     def covers(self, position: str | None) -> bool:
-        """Whether the event after *position* is in the window or yet to come."""
-        if position is None:
+        """Whether the event after *position* is in the window or yet to come (a
+        feed that failed or was stopped covers nothing; one at the run's end still
+        serves its window)."""
+        if position is None or (self.done and not self._ended):
             return False
         ms, seq = parse_event_id(position)
         return ms == self._ms and seq + 1 >= self._base
@@ -352,14 +358,12 @@ class _Feed:
     async def _run(self) -> None:
         position = self._base - 1
         try:
-            # A short grace before the first look: the tail that made the feed attaches.
-            while self._attached > 0 or (position == self._base - 1 and not self._entries):
+            # The tail that made the feed attached at once; the feed stops with the last.
+            while self._attached > 0:
                 replies: Any = await self._client.xread(
                     {self._stream: f"{self._ms}-{position}"}, count=1000, block=_BLOCK_MS
                 )
                 if not replies:
-                    if self._attached <= 0:
-                        break
                     continue
                 for raw_id, fields in replies[0][1]:
                     seq = parse_event_id(bytes(raw_id).decode())[1]
