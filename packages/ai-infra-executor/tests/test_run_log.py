@@ -127,6 +127,21 @@ async def test_200_tails_of_a_10000_event_run_each_get_every_event_once_in_order
         assert got == expected
 
 
+async def test_200_tails_replaying_an_ended_10000_event_run_each_get_every_event_once(
+    make_log: MakeLog,
+) -> None:
+    # Watchers joining (or reconnecting to) a run that has ended: all read from the log.
+    log = make_log(20_000)
+    for start in range(0, 10_000, 1000):
+        await log.append_many("r", [ev(i) for i in range(start, start + 1000)])
+    await log.end("r")
+    results = await asyncio.wait_for(asyncio.gather(*(collect(log, "r") for _ in range(200))), 60)
+    expected = await log.read("r", limit=20_000)
+    assert numbers(expected) == list(range(10_000))
+    for got in results:
+        assert got == expected
+
+
 async def test_unknown_runs_and_malformed_ids_raise_clear_errors(make_log: MakeLog) -> None:
     log = make_log(100)
     for call in (log.read("nope"), log.info("nope"), log.end("nope"), anext(log.tail("nope"))):

@@ -116,6 +116,7 @@ class RedisRunLog:
         pool = redis.BlockingConnectionPool.from_url(url, max_connections=max_connections)
         self._redis: redis.Redis = redis.Redis.from_pool(pool)
         self._feeds: dict[str, _Feed] = {}
+        self._reads: dict[tuple[str, str | None, int], asyncio.Future[Any]] = {}
         self.window = window
         self._append = self._redis.register_script(_APPEND)
         self._end = self._redis.register_script(_END)
@@ -155,7 +156,28 @@ class RedisRunLog:
     ) -> tuple[list[LogEntry], bool, str | None]:
         """The entries after *after* (reset first if needed), whether the run's end
         was among them or the run has ended with nothing after *after*, and the
-        id to read after next."""
+        id to read after next.
+
+        Identical reads in flight at once are made once: tails replaying a run
+        together (watchers joining an ended run) read and parse each chunk once.
+        """
+        key = (run_id, after, limit)
+        pending = self._reads.get(key)
+        if pending is None:
+            pending = asyncio.ensure_future(self._read_once(run_id, after, limit))
+            self._reads[key] = pending
+            pending.add_done_callback(lambda done: self._read_done(key, done))
+        return await asyncio.shield(pending)
+
+    def _read_done(self, key: tuple[str, str | None, int], done: asyncio.Future[Any]) -> None:
+        if self._reads.get(key) is done:
+            del self._reads[key]
+        if not done.cancelled():
+            done.exception()  # retrieved: the readers that wait for it raise it
+
+    async def _read_once(
+        self, run_id: str, after: str | None, limit: int
+    ) -> tuple[list[LogEntry], bool, str | None]:
         key = None if after is None else parse_event_id(after)
         start = "-" if after is None else f"({after}"
         found = await self._read(keys=self._keys(run_id), args=[start, limit])
