@@ -148,6 +148,12 @@ async def test_unknown_runs_and_malformed_ids_raise_clear_errors(make_log: MakeL
         with pytest.raises(UnknownRunError):
             await call
     await log.append("r", ev(0))
+    # Ids that look like another run's keys name no run.
+    for hostile in ("r:events", "r:", "*", "", "runs", "../r", "r\r\nPING"):
+        with pytest.raises(UnknownRunError):
+            await log.read(hostile)
+        with pytest.raises(UnknownRunError):
+            await log.info(hostile)
     for bad in ("", "12", "a-b", "1-2-3", "-1-0", "1-", "\u0661-\u0662", "9" * 30 + "-0"):
         with pytest.raises(ValueError, match="event id"):
             await log.read("r", after=bad)

@@ -117,7 +117,8 @@ class RunLog(Protocol):
         ...
 
     async def append_many(self, run_id: str, events: Sequence[Mapping[str, Any]]) -> list[str]:
-        """Add *events*, in order, at once (all or none); their ids.
+        """Add *events*, in order, at once (all or none); their ids. No events: no
+        change (a run is made by its first event).
 
         Raises:
             ValueError: the run has ended.
@@ -137,8 +138,8 @@ class RunLog(Protocol):
     ) -> list[LogEntry]:
         """Up to *limit* events after the id *after* (``None``: from the start). When
         the log dropped events after *after* (with ``None``: any event), the first
-        entry is a :data:`RESET_EVENT_TYPE` event (:func:`reset_entry`), then the
-        oldest kept: never a silent gap.
+        entry is a :data:`RESET_EVENT_TYPE` event (:func:`reset_entry`; it comes on
+        top of *limit*), then the oldest kept: never a silent gap.
 
         Raises:
             UnknownRunError: no such run.

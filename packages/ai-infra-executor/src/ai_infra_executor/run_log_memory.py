@@ -137,6 +137,8 @@ class MemoryRunLog:
 
     async def append_many(self, run_id: str, events: Sequence[Mapping[str, Any]]) -> list[str]:
         """Add *events*, in order, at once; their ids."""
+        if not events:
+            return []
         run = self._runs.get(run_id) or self._new_run(run_id)
         if run.ended:
             raise ValueError(f"run {run_id!r} has ended")

@@ -2,7 +2,7 @@
 
 Keys, under a prefix (``ai-infra:`` by default):
 
-* ``run:<id>:events``, a stream per run: each event one entry whose ``e`` field
+* ``events:<id>``, a stream per run: each event one entry whose ``e`` field
   is its wire dict as JSON (orjson); the stream id is the event id. Event *n* of
   a run (from 0) has the id ``<ms>-<n>`` (``<ms>``: when the run started; Redis
   numbers the entries, ``XADD <ms>-*``), so the first entry kept tells exactly
@@ -124,8 +124,8 @@ class RedisRunLog:
         self._closed = False
 
     def _keys(self, run_id: str) -> list[str]:
-        base = f"{self.prefix}run:{run_id}"
-        return [base, f"{base}:events"]
+        # Different leading words: no run id can name another run's key.
+        return [f"{self.prefix}run:{run_id}", f"{self.prefix}events:{run_id}"]
 
     async def append(self, run_id: str, event: Mapping[str, Any]) -> str:
         """Add *event* (a wire dict) to the run (made when new); its id."""
