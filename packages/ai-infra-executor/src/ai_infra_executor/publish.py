@@ -102,7 +102,8 @@ class Publisher:
     # -- taking events -------------------------------------------------------
 
     def put(self, event: Any) -> None:
-        """Queue *event* (any event the formatters accept); never waits.
+        """Queue *event* (any event the formatters accept); never waits. Call it
+        from the event loop's thread (the appends run as a task of that loop).
 
         Raises:
             RuntimeError: the publisher is closed.
