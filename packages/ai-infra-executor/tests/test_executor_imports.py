@@ -41,7 +41,8 @@ def _loaded_after(code: str) -> dict[str, bool]:
     probe = (
         f"{code}\nimport json, sys\n"
         "print(json.dumps({name: any(m == name or m.startswith(name + '.') for m in sys.modules)"
-        " for name in ('rich', 'langgraph', 'langchain_core', 'ai_infra')}))"
+        " for name in ('rich', 'langgraph', 'langchain_core', 'ai_infra',"
+        " 'redis', 'starlette', 'uvicorn')}))"
     )
     out = subprocess.run(
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60
@@ -49,9 +50,35 @@ def _loaded_after(code: str) -> dict[str, bool]:
     return json.loads(out.stdout)
 
 
+NOTHING_HEAVY = {
+    "rich": False,
+    "langgraph": False,
+    "langchain_core": False,
+    "ai_infra": False,
+    "redis": False,
+    "starlette": False,
+    "uvicorn": False,
+}
+
+
 def test_importing_the_package_loads_neither_rich_nor_langgraph():
-    loaded = _loaded_after("import ai_infra_executor")
-    assert loaded == {"rich": False, "langgraph": False, "langchain_core": False, "ai_infra": False}
+    assert _loaded_after("import ai_infra_executor") == NOTHING_HEAVY
+
+
+def test_the_memory_run_log_and_the_publisher_load_no_server_library():
+    code = (
+        "import asyncio\n"
+        "from ai_infra_executor import MemoryRunLog, Publisher, RunLog, new_run_id\n"
+        "from ai_infra_executor.publish import publish\n"
+        "log = MemoryRunLog()\n"
+        "asyncio.run(publish([{'type': 'node_start'}], log, 'r'))\n"
+    )
+    assert _loaded_after(code) == NOTHING_HEAVY
+
+
+def test_only_the_redis_run_log_loads_redis():
+    loaded = _loaded_after("from ai_infra_executor import RedisRunLog")
+    assert loaded == {**NOTHING_HEAVY, "redis": True}
 
 
 def test_the_facade_and_json_output_do_not_load_rich():

@@ -9,6 +9,8 @@ package imports neither Rich nor LangGraph: the LangGraph wrapper
 (``StreamingExecutor``, ``StreamingExecutorMixin``, ``TaskNodes``; needs the
 ``langgraph`` extra) and the Rich live view (``LiveProgressView``) load on first
 use.
+The run log (``RunLog``, ``MemoryRunLog``, ``RedisRunLog``, needs the ``server``
+extra) and ``Publisher`` load on first use too.
 """
 
 from __future__ import annotations
@@ -60,13 +62,31 @@ from ai_infra_executor.output import get_formatter, stream_to_console
 if TYPE_CHECKING:
     from ai_infra_executor.graph import StreamingExecutor, StreamingExecutorMixin, TaskNodes
     from ai_infra_executor.live import LiveProgressView
+    from ai_infra_executor.publish import Publisher
+    from ai_infra_executor.run_log import (
+        RESET_EVENT_TYPE,
+        LogEntry,
+        RunInfo,
+        RunLog,
+        UnknownRunError,
+        new_run_id,
+    )
+    from ai_infra_executor.run_log_memory import MemoryRunLog
+    from ai_infra_executor.run_log_redis import RedisRunLog
 
 __all__ = [
+    "RESET_EVENT_TYPE",
     "CoreEventType",
     "ExecutorEventType",
     "ExecutorStreamConfig",
     "ExecutorStreamEvent",
     "LiveProgressView",
+    "LogEntry",
+    "MemoryRunLog",
+    "Publisher",
+    "RedisRunLog",
+    "RunInfo",
+    "RunLog",
     "StreamConfig",
     "StreamEvent",
     "StreamEventType",
@@ -74,6 +94,7 @@ __all__ = [
     "StreamingExecutor",
     "StreamingExecutorMixin",
     "TaskNodes",
+    "UnknownRunError",
     "__version__",
     "create_interrupt_event",
     "create_llm_done_event",
@@ -97,6 +118,7 @@ __all__ = [
     "filter_event_for_visibility",
     "from_core_event",
     "get_formatter",
+    "new_run_id",
     "should_emit_event",
     "state_snapshot",
     "stream_agent",
@@ -110,6 +132,15 @@ _LAZY: dict[str, str] = {
     "StreamingExecutorMixin": "ai_infra_executor.graph",
     "TaskNodes": "ai_infra_executor.graph",
     "LiveProgressView": "ai_infra_executor.live",
+    "RESET_EVENT_TYPE": "ai_infra_executor.run_log",
+    "LogEntry": "ai_infra_executor.run_log",
+    "RunInfo": "ai_infra_executor.run_log",
+    "RunLog": "ai_infra_executor.run_log",
+    "UnknownRunError": "ai_infra_executor.run_log",
+    "new_run_id": "ai_infra_executor.run_log",
+    "MemoryRunLog": "ai_infra_executor.run_log_memory",
+    "RedisRunLog": "ai_infra_executor.run_log_redis",
+    "Publisher": "ai_infra_executor.publish",
 }
 
 

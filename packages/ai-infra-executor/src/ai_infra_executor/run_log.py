@@ -14,7 +14,7 @@ Importing this module imports no server or Redis library.
 from __future__ import annotations
 
 import secrets
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -25,6 +25,8 @@ __all__ = [
     "RunLog",
     "UnknownRunError",
     "new_run_id",
+    "parse_event_id",
+    "reset_entry",
 ]
 
 #: The type of the event a reader gets first when the position it asked for is older
@@ -35,6 +37,38 @@ RESET_EVENT_TYPE = "log_reset"
 def new_run_id() -> str:
     """A new run id: 128 random bits, URL-safe (unguessable: it is a run's only name)."""
     return secrets.token_urlsafe(16)
+
+
+def parse_event_id(event_id: str) -> tuple[int, int]:
+    """*event_id* (``<ms>-<seq>``, two decimal integers) as a pair that orders ids.
+
+    Raises:
+        ValueError: *event_id* is not of that form (e.g. a malformed ``Last-Event-ID``).
+    """
+    ms, sep, seq = event_id.partition("-")
+    if not (sep and ms.isdigit() and seq.isdigit() and ms.isascii() and seq.isascii()):
+        raise ValueError(f"not an event id (<ms>-<seq>): {event_id[:40]!r}")
+    if len(ms) > 20 or len(seq) > 20:
+        raise ValueError(f"event id out of range: {event_id[:40]!r}")
+    return int(ms), int(seq)
+
+
+def reset_entry(last_dropped: str) -> LogEntry:
+    """The entry a reader gets first when events after its position were dropped.
+
+    Args:
+        last_dropped: the id of the newest event the log dropped; it is the entry's
+            id, so a reader resuming after it gets the oldest kept event next.
+    """
+    return LogEntry(
+        last_dropped,
+        {
+            "type": RESET_EVENT_TYPE,
+            "message": "Events after this position are no longer in the log; "
+            "continuing from the oldest event kept.",
+            "data": {"last_dropped": last_dropped},
+        },
+    )
 
 
 class UnknownRunError(KeyError):
@@ -75,22 +109,41 @@ class RunLog(Protocol):
     """The events of runs, in order, readable from any position and tailed live."""
 
     async def append(self, run_id: str, event: Mapping[str, Any]) -> str:
-        """Add *event* (a wire dict) to the run (made when new); its id."""
+        """Add *event* (a wire dict) to the run (made when new); its id.
+
+        Raises:
+            ValueError: the run has ended.
+        """
+        ...
+
+    async def append_many(self, run_id: str, events: Sequence[Mapping[str, Any]]) -> list[str]:
+        """Add *events*, in order, at once (all or none); their ids. No events: no
+        change (a run is made by its first event).
+
+        Raises:
+            ValueError: the run has ended.
+        """
         ...
 
     async def end(self, run_id: str) -> None:
-        """Mark the run ended: tails stop after its last event."""
+        """Mark the run ended: tails stop after its last event. Ending twice is harmless.
+
+        Raises:
+            UnknownRunError: no such run.
+        """
         ...
 
     async def read(
         self, run_id: str, after: str | None = None, limit: int = 1000
     ) -> list[LogEntry]:
         """Up to *limit* events after the id *after* (``None``: from the start). When
-        *after* is older than the oldest event kept, the first entry is a
-        :data:`RESET_EVENT_TYPE` event, then the oldest kept.
+        the log dropped events after *after* (with ``None``: any event), the first
+        entry is a :data:`RESET_EVENT_TYPE` event (:func:`reset_entry`; it comes on
+        top of *limit*), then the oldest kept: never a silent gap.
 
         Raises:
             UnknownRunError: no such run.
+            ValueError: *after* is not an event id (see :func:`parse_event_id`).
         """
         ...
 
@@ -100,6 +153,7 @@ class RunLog(Protocol):
 
         Raises:
             UnknownRunError: no such run (when iteration starts).
+            ValueError: *after* is not an event id (when iteration starts).
         """
         ...
 
