@@ -41,7 +41,8 @@ def _loaded_after(code: str) -> dict[str, bool]:
     probe = (
         f"{code}\nimport json, sys\n"
         "print(json.dumps({name: any(m == name or m.startswith(name + '.') for m in sys.modules)"
-        " for name in ('rich', 'langgraph', 'langchain_core', 'ai_infra')}))"
+        " for name in ('rich', 'langgraph', 'langchain_core', 'ai_infra',"
+        " 'starlette', 'uvicorn', 'redis')}))"
     )
     out = subprocess.run(
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60
@@ -51,7 +52,27 @@ def _loaded_after(code: str) -> dict[str, bool]:
 
 def test_importing_the_package_loads_neither_rich_nor_langgraph():
     loaded = _loaded_after("import ai_infra_executor")
-    assert loaded == {"rich": False, "langgraph": False, "langchain_core": False, "ai_infra": False}
+    assert loaded == {
+        "rich": False,
+        "langgraph": False,
+        "langchain_core": False,
+        "ai_infra": False,
+        "starlette": False,
+        "uvicorn": False,
+        "redis": False,
+    }
+
+
+def test_the_package_and_its_cli_import_no_server_library():
+    code = "import ai_infra_executor, ai_infra_executor.cli, ai_infra_executor.run_log"
+    loaded = _loaded_after(code)
+    assert (loaded["starlette"], loaded["uvicorn"], loaded["redis"]) == (False, False, False)
+
+
+def test_the_server_imports_starlette_but_neither_uvicorn_nor_rich():
+    loaded = _loaded_after("import ai_infra_executor.server")
+    assert loaded["starlette"] is True
+    assert (loaded["uvicorn"], loaded["rich"], loaded["redis"]) == (False, False, False)
 
 
 def test_the_facade_and_json_output_do_not_load_rich():
