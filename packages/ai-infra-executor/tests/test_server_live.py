@@ -6,11 +6,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
+import signal
 import socket
+import sys
+from pathlib import Path
 
 import httpx
 from server_support import ListRunLog, data_frames, live_server, parse_frames
 
+from ai_infra_executor.cli import EXIT_INTERRUPTED
 from ai_infra_executor.server import create_app
 
 
@@ -152,3 +156,56 @@ async def test_huge_headers_are_refused_and_the_server_goes_on():
             assert reply.startswith(b"HTTP/1.1 4"), reply
         async with httpx.AsyncClient(base_url=url) as client:
             assert (await client.get("/runs")).status_code == 200
+
+
+_SERVE = """
+import sys, types
+sys.path.insert(0, {tests!r})
+from server_support import ListRunLog
+
+class MemoryRunLog(ListRunLog):  # stands for the real one: a run is going on
+    async def runs(self):
+        if not self._runs:
+            await self.append("r", {{"type": "run_start"}})
+        return await super().runs()
+
+sys.modules["ai_infra_executor.run_log_memory"] = types.SimpleNamespace(MemoryRunLog=MemoryRunLog)
+from ai_infra_executor.cli import main
+sys.exit(main(["serve", "--port", "{port}"]))
+"""
+
+
+async def test_stopping_serve_ends_open_streams_at_once_without_the_end_event():
+    with socket.socket() as probe:  # a free port
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    code = _SERVE.format(tests=str(Path(__file__).parent), port=port)
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", code, stderr=asyncio.subprocess.PIPE
+    )
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
+            async with asyncio.timeout(20):
+                while True:
+                    try:
+                        if (await client.get("/runs")).status_code == 200:
+                            break
+                    except httpx.ConnectError:
+                        await asyncio.sleep(0.05)
+            async with client.stream("GET", "/runs/r/events") as response:
+                chunks = response.aiter_text()
+                text = await _read_until(chunks, lambda t: "run_start" in t)
+                process.send_signal(signal.SIGINT)
+                text += await _read_until(chunks, lambda t: False)
+        async with asyncio.timeout(20):
+            _, stderr = await process.communicate()
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+    assert not any(f.event == "end" for f in parse_frames(text))
+    assert process.returncode == EXIT_INTERRUPTED  # Ctrl-C
+    log = stderr.decode()
+    assert "Uvicorn running on http://127.0.0.1:" in log  # the loopback by default
+    assert "timeout graceful shutdown exceeded" not in log
+    assert "Traceback" not in log

@@ -27,6 +27,7 @@ import hashlib
 import hmac
 import importlib.resources
 import re
+import socket
 from collections.abc import Sequence
 from typing import Final
 
@@ -201,9 +202,26 @@ async def serve(
     port: int = DEFAULT_PORT,
     token: str | None = None,
 ) -> None:
-    """Serve *log* with uvicorn on *host*:*port* until stopped (Ctrl-C, SIGTERM); the
-    log is closed at the end. Open event streams get a few seconds to end."""
+    """Serve *log* with uvicorn on *host*:*port* until stopped (Ctrl-C, SIGTERM).
+
+    When stopping, the log is closed first: its tails end, so the open event streams
+    end at once (without the ``end`` event: their clients reconnect and resume when a
+    server is back) instead of holding the shutdown up.
+    """
     import uvicorn
+
+    closed = False
+
+    async def close_log() -> None:
+        nonlocal closed
+        if not closed:
+            closed = True
+            await log.close()
+
+    class Server(uvicorn.Server):
+        async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+            await close_log()
+            await super().shutdown(sockets)
 
     app = create_app(log, token=token)
     config = uvicorn.Config(
@@ -215,6 +233,6 @@ async def serve(
         proxy_headers=False,
     )
     try:
-        await uvicorn.Server(config).serve()
+        await Server(config).serve()
     finally:
-        await log.close()
+        await close_log()
