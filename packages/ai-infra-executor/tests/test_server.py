@@ -104,6 +104,7 @@ async def test_ag_ui_frames_parse_and_carry_the_id_of_the_log_event_behind_them(
     payloads = [f.json() for f in frames]
     assert all(isinstance(p, dict) and isinstance(p.get("type"), str) for p in payloads)
     assert payloads[0]["type"] == "RUN_STARTED"
+    assert (payloads[0]["threadId"], payloads[0]["runId"]) == ("r", "r")  # kept on reconnect
     assert payloads[-1]["type"] in ("RUN_FINISHED", "RUN_ERROR")
     types = [p["type"] for p in payloads]
     assert "TOOL_CALL_START" in types
@@ -129,7 +130,7 @@ async def test_vercel_ai_frames_parse_and_end_with_done():
     frames = [f for f in parse_frames(response.text) if f.data is not None]
     assert frames[-1].data == "[DONE]"
     chunks = [f.json() for f in frames[:-1]]
-    assert chunks[0]["type"] == "start"
+    assert chunks[0] == {"type": "start", "messageId": "r"}  # kept on reconnect
     assert any(c["type"] == "text-delta" and c["delta"] == "Hi" for c in chunks)
     assert {f.id for f in frames if f.id is not None} <= set(ids)
 

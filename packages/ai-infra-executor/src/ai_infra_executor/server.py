@@ -167,7 +167,7 @@ def create_app(
             log,
             run_id,
             after,
-            framer(),
+            framer(run_id),
             keepalive=keepalive,
             buffer=watcher_buffer,
             stall=stall_timeout,

@@ -91,6 +91,9 @@ class _JsonFramer:
 
     end_event = True
 
+    def __init__(self, run_id: str) -> None:
+        del run_id  # the events name their run themselves, when they do
+
     def payloads(self, event: Mapping[str, Any]) -> list[Any]:
         return [event]
 
@@ -99,12 +102,13 @@ class _JsonFramer:
 
 
 class _AgUiFramer:
-    """AG-UI events, by one :class:`AgUiEncoder` (the connection's)."""
+    """AG-UI events, by one :class:`AgUiEncoder` (the connection's); the thread and the
+    first run are named after the log's run, so a reconnected watcher keeps them."""
 
     end_event = False
 
-    def __init__(self) -> None:
-        self._encoder = AgUiEncoder()
+    def __init__(self, run_id: str) -> None:
+        self._encoder = AgUiEncoder(thread_id=run_id, run_id=run_id)
 
     def payloads(self, event: Mapping[str, Any]) -> list[Any]:
         return list(self._encoder.encode(event))
@@ -114,12 +118,13 @@ class _AgUiFramer:
 
 
 class _VercelAiFramer:
-    """AI SDK UI message stream chunks, by one :class:`VercelAiEncoder`, ``[DONE]`` last."""
+    """AI SDK UI message stream chunks, by one :class:`VercelAiEncoder`, ``[DONE]`` last;
+    the message is named after the log's run, so a reconnected watcher keeps it."""
 
     end_event = False
 
-    def __init__(self) -> None:
-        self._encoder = VercelAiEncoder()
+    def __init__(self, run_id: str) -> None:
+        self._encoder = VercelAiEncoder(message_id=run_id)
 
     def payloads(self, event: Mapping[str, Any]) -> list[Any]:
         return list(self._encoder.encode(event))
@@ -128,8 +133,8 @@ class _VercelAiFramer:
         return [*self._encoder.finish(), "[DONE]"]
 
 
-#: The ``?format=`` values and what makes a connection's framer.
-FORMATS: Final[Mapping[str, Callable[[], Framer]]] = {
+#: The ``?format=`` values and what makes a connection's framer (given the run's id).
+FORMATS: Final[Mapping[str, Callable[[str], Framer]]] = {
     "json": _JsonFramer,
     "ag-ui": _AgUiFramer,
     "vercel-ai": _VercelAiFramer,
