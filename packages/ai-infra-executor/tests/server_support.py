@@ -10,6 +10,7 @@ and a count of the tails open (to see a dropped watcher's tail closed).
 from __future__ import annotations
 
 import asyncio
+import bisect
 import contextlib
 import json
 import time
@@ -31,6 +32,7 @@ def _key(event_id: str) -> tuple[int, int]:
 class _Run:
     started: float
     entries: list[LogEntry] = field(default_factory=list)
+    keys: list[tuple[int, int]] = field(default_factory=list)  # the entries' ids, parsed
     dropped: str | None = None  # the id of the newest event dropped
     appended: int = 0
     ended: bool = False
@@ -38,10 +40,12 @@ class _Run:
 
 
 class ListRunLog:
-    """A run log in lists (tests only); *keep*: how many events a run keeps."""
+    """A run log in lists (tests only); *keep*: how many events a run keeps; *ms*: the
+    millisecond part of every id (default: the time of the append)."""
 
-    def __init__(self, keep: int | None = None) -> None:
+    def __init__(self, keep: int | None = None, ms: int | None = None) -> None:
         self._keep = keep
+        self._ms = ms
         self._runs: dict[str, _Run] = {}
         self._seq = 0
         self._closed = False
@@ -50,11 +54,14 @@ class ListRunLog:
     async def append(self, run_id: str, event: Mapping[str, Any]) -> str:
         run = self._runs.setdefault(run_id, _Run(started=time.time()))
         self._seq += 1
-        entry = LogEntry(f"{int(time.time() * 1000)}-{self._seq}", dict(event))
+        ms = int(time.time() * 1000) if self._ms is None else self._ms
+        entry = LogEntry(f"{ms}-{self._seq}", dict(event))
         run.entries.append(entry)
+        run.keys.append(_key(entry.id))
         run.appended += 1
         if self._keep is not None and len(run.entries) > self._keep:
             run.dropped = run.entries.pop(0).id
+            run.keys.pop(0)
         self._wake(run)
         return entry.id
 
@@ -72,7 +79,8 @@ class ListRunLog:
             if after is not None:
                 out.append(LogEntry(run.dropped, {"type": RESET_EVENT_TYPE, "after": after}))
             after = run.dropped
-        out.extend(e for e in run.entries if after is None or _key(e.id) > _key(after))
+        start = 0 if after is None else bisect.bisect_right(run.keys, _key(after))
+        out.extend(run.entries[start : start + limit])
         return out[:limit]
 
     async def tail(self, run_id: str, after: str | None = None) -> AsyncIterator[LogEntry]:

@@ -11,6 +11,7 @@ from server_support import ListRunLog, data_frames, parse_frames
 
 from ai_infra_executor.run_log import RESET_EVENT_TYPE
 from ai_infra_executor.server import create_app
+from ai_infra_executor.server_sse import FrameCache
 
 
 def _events(n: int) -> list[dict[str, object]]:
@@ -206,3 +207,28 @@ async def test_the_page_is_served_and_inserts_text_only_as_text():
     assert "'unsafe-inline'" not in policy
     assert "script-src 'sha256-" in policy
     assert response.headers["x-content-type-options"] == "nosniff"
+
+
+def test_the_frame_cache_is_bounded_and_keeps_runs_apart():
+    cache = FrameCache(size=2)
+    cache.put("a", "1-1", "A1")
+    cache.put("b", "1-1", "B1")  # the same event id in another run (Redis: one stream a run)
+    assert (cache.get("a", "1-1"), cache.get("b", "1-1")) == ("A1", "B1")
+    cache.put("a", "1-2", "A2")
+    assert cache.get("a", "1-1") is None  # the oldest is forgotten
+    assert (cache.get("b", "1-1"), cache.get("a", "1-2")) == ("B1", "A2")
+
+
+async def test_watchers_of_two_runs_whose_ids_coincide_each_get_their_own_events():
+    log = ListRunLog(ms=1)
+    first = await log.append("a", {"type": "token", "content": "run a"})
+    await log.end("a")
+    log._seq -= 1  # run b's event gets the same id as run a's (as two Redis streams can)
+    assert await log.append("b", {"type": "token", "content": "run b"}) == first
+    await log.end("b")
+    async with _client(create_app(log)) as client:
+        for _ in range(2):  # the second time from the cache
+            a = data_frames(parse_frames((await client.get("/runs/a/events")).text))
+            b = data_frames(parse_frames((await client.get("/runs/b/events")).text))
+            assert [f.json()["content"] for f in a] == ["run a"]
+            assert [f.json()["content"] for f in b] == ["run b"]

@@ -40,7 +40,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ai_infra_executor.run_log import RunLog, UnknownRunError
-from ai_infra_executor.server_sse import FORMATS, EventStream, parse_event_id
+from ai_infra_executor.server_sse import FORMATS, EventStream, FrameCache, parse_event_id
 
 __all__ = ["DEFAULT_HOST", "DEFAULT_PORT", "TOKEN_ENV", "create_app", "serve"]
 
@@ -136,6 +136,7 @@ def create_app(
     """
 
     page_body, page_headers = _page()
+    frames = FrameCache()  # the json frames of recent events, shared by the watchers
 
     async def page(request: Request) -> Response:
         return Response(page_body, media_type="text/html; charset=utf-8", headers=page_headers)
@@ -171,6 +172,7 @@ def create_app(
             keepalive=keepalive,
             buffer=watcher_buffer,
             stall=stall_timeout,
+            cache=frames,
         )
 
     if token == "":

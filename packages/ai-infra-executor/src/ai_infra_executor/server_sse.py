@@ -42,6 +42,7 @@ __all__ = [
     "FORMATS",
     "KEEPALIVE_FRAME",
     "EventStream",
+    "FrameCache",
     "Framer",
     "parse_event_id",
 ]
@@ -84,12 +85,16 @@ class Framer(Protocol):
 
     #: Whether the ``end`` SSE event follows :meth:`finish` (the format has no end of its own).
     end_event: bool
+    #: Whether an event's frames are the same for every connection (no per-connection
+    #: state): they are then made once and shared (see :class:`FrameCache`).
+    stateless: bool
 
 
 class _JsonFramer:
     """The project's JSON events, one ``data:`` each."""
 
     end_event = True
+    stateless = True
 
     def __init__(self, run_id: str) -> None:
         del run_id  # the events name their run themselves, when they do
@@ -106,6 +111,7 @@ class _AgUiFramer:
     first run are named after the log's run, so a reconnected watcher keeps them."""
 
     end_event = False
+    stateless = False
 
     def __init__(self, run_id: str) -> None:
         self._encoder = AgUiEncoder(thread_id=run_id, run_id=run_id)
@@ -122,6 +128,7 @@ class _VercelAiFramer:
     the message is named after the log's run, so a reconnected watcher keeps it."""
 
     end_event = False
+    stateless = False
 
     def __init__(self, run_id: str) -> None:
         self._encoder = VercelAiEncoder(message_id=run_id)
@@ -140,6 +147,30 @@ FORMATS: Final[Mapping[str, Callable[[str], Framer]]] = {
     "vercel-ai": _VercelAiFramer,
 }
 
+
+class FrameCache:
+    """The frames of recent log events in a stateless format, made once for all the
+    watchers of a run rather than once each (bounded: the oldest are forgotten).
+
+    Args:
+        size: how many events' frames are kept.
+    """
+
+    def __init__(self, size: int = 4096) -> None:
+        self._size = size
+        self._frames: dict[tuple[str, str], str] = {}
+
+    def get(self, run_id: str, event_id: str) -> str | None:
+        """The frames kept for that event of that run, if any."""
+        return self._frames.get((run_id, event_id))
+
+    def put(self, run_id: str, event_id: str, frames: str) -> None:
+        """Keep *frames* for that event of that run."""
+        if len(self._frames) >= self._size:
+            del self._frames[next(iter(self._frames))]  # the oldest put
+        self._frames[run_id, event_id] = frames
+
+
 # How the pump ended.
 _ENDED, _DROPPED, _CLOSED = "ended", "dropped", "closed"
 
@@ -156,6 +187,8 @@ class EventStream:
         buffer: how many log events may wait for this watcher.
         stall: seconds a full buffer, or a blocked send, is tolerated before the
             watcher is dropped.
+        cache: where the frames of a stateless format are shared between watchers
+            (``None``: each connection makes its own).
     """
 
     def __init__(
@@ -168,6 +201,7 @@ class EventStream:
         keepalive: float,
         buffer: int,
         stall: float,
+        cache: FrameCache | None = None,
     ) -> None:
         self._log = log
         self._run_id = run_id
@@ -175,6 +209,7 @@ class EventStream:
         self._framer = framer
         self._keepalive = keepalive
         self._stall = stall
+        self._cache = cache if framer.stateless else None
         self._queue: asyncio.Queue[LogEntry] = asyncio.Queue(maxsize=max(1, buffer))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -271,6 +306,15 @@ class EventStream:
 
     def _frames(self, entry: LogEntry) -> str:
         """The SSE frames of one log event, each with the event's id."""
+        if self._cache is None:
+            return self._make_frames(entry)
+        frames = self._cache.get(self._run_id, entry.id)
+        if frames is None:
+            frames = self._make_frames(entry)
+            self._cache.put(self._run_id, entry.id, frames)
+        return frames
+
+    def _make_frames(self, entry: LogEntry) -> str:
         prefix = f"id: {entry.id}\n" if _EVENT_ID.fullmatch(entry.id) else ""
         payloads = self._framer.payloads(entry.event)
         if not payloads:  # no frame: still move the client's Last-Event-ID past it
