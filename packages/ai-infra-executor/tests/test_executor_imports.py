@@ -81,6 +81,18 @@ def test_only_the_redis_run_log_loads_redis():
     assert loaded == {**NOTHING_HEAVY, "redis": True}
 
 
+def test_the_package_and_its_cli_import_no_server_library():
+    code = "import ai_infra_executor, ai_infra_executor.cli, ai_infra_executor.run_log"
+    loaded = _loaded_after(code)
+    assert (loaded["starlette"], loaded["uvicorn"], loaded["redis"]) == (False, False, False)
+
+
+def test_the_server_imports_starlette_but_neither_uvicorn_nor_rich():
+    loaded = _loaded_after("import ai_infra_executor.server")
+    assert loaded["starlette"] is True
+    assert (loaded["uvicorn"], loaded["rich"], loaded["redis"]) == (False, False, False)
+
+
 def test_the_facade_and_json_output_do_not_load_rich():
     code = (
         "import io\n"

@@ -8,6 +8,7 @@ Usage::
     ai-infra-executor demo --interrupt           # ask before each checkpoint
     ai-infra-executor demo --interrupt --approve # ... and answer yes without asking
     ai-infra-executor demo --markdown            # the agent's answers as Markdown
+    ai-infra-executor serve                      # watch runs in a browser (127.0.0.1:8765)
 
 The demo runs a real LangGraph graph (see :mod:`ai_infra_executor.demo.graph`)
 whose agent is a scripted LangChain chat model: no network, no API key. When
@@ -27,7 +28,9 @@ import argparse
 import asyncio
 import contextlib
 import functools
+import importlib
 import math
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -42,6 +45,7 @@ from ai_infra_formatters.writer import silence_stream
 
 if TYPE_CHECKING:
     from ai_infra_executor.live import LiveProgressView
+    from ai_infra_executor.run_log import RunLog
 
 __all__ = [
     "EXIT_ERROR",
@@ -147,7 +151,72 @@ def build_parser() -> argparse.ArgumentParser:
         default=1.0,
         help="multiply the scripted token, tool and test delays (0: no delays)",
     )
+    _add_serve(commands)
     return parser
+
+
+def _add_serve(commands: Any) -> None:
+    """The ``serve`` subcommand (the ``server`` extra)."""
+    serve = commands.add_parser(
+        "serve",
+        help="serve runs to watch: a web page, their lists and event streams (SSE)",
+        description="Serve the runs of a run log over HTTP: GET / (a page that lists the runs "
+        "and shows one live), GET /runs, GET /runs/ID/events (SSE, resumable with "
+        "Last-Event-ID; ?format=json, ag-ui or vercel-ai). Needs the server extra: "
+        'pip install "ai-infra-executor[server]".',
+    )
+    serve.add_argument(
+        "--redis",
+        metavar="URL",
+        help="keep the runs in Redis Streams at URL (redis://...); default: in this "
+        "process's memory (lost when it stops)",
+    )
+    serve.add_argument(
+        "--host", default="127.0.0.1", help="the address to listen on (default: 127.0.0.1)"
+    )
+    serve.add_argument(
+        "--port", type=int, default=8765, help="the port to listen on (default: 8765)"
+    )
+    serve.add_argument(
+        "--token",
+        help="require this bearer token on every request (default: the environment "
+        "variable AI_INFRA_SERVER_TOKEN; prefer it: a command line is visible to other "
+        "users); the page takes it as ?token=",
+    )
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    """Run ``ai-infra-executor serve`` as *args* say; return the exit status."""
+    token = args.token if args.token is not None else os.environ.get("AI_INFRA_SERVER_TOKEN")
+    if token == "":
+        _usage_error("--token: give a non-empty token")
+    if not 0 <= args.port <= 65535:
+        _usage_error(f"--port {args.port}: give a port from 0 to 65535")
+    try:
+        from ai_infra_executor.server import serve
+
+        # The backends are looked up by name: each imports its own libraries only when used.
+        if args.redis is not None:
+            backend = importlib.import_module("ai_infra_executor.run_log_redis")
+            log: RunLog = backend.RedisRunLog(args.redis)
+        else:
+            backend = importlib.import_module("ai_infra_executor.run_log_memory")
+            log = backend.MemoryRunLog()
+    except ImportError as exc:
+        _warn(
+            f'error: serve needs the server extra: pip install "ai-infra-executor[server]" ({exc})'
+        )
+        return EXIT_USAGE
+    if token is None and args.host not in ("127.0.0.1", "localhost", "::1"):
+        _warn(
+            f"warning: serving on {args.host} without a token: "
+            "anyone who can reach it sees the runs"
+        )
+    try:
+        asyncio.run(serve(log, host=args.host, port=args.port, token=token))
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
+    return EXIT_OK
 
 
 def demo_config(
@@ -334,6 +403,8 @@ def _usage_error(message: str) -> NoReturn:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line with *argv* (default: ``sys.argv[1:]``); return the exit status."""
     args = build_parser().parse_args(argv)
+    if args.command == "serve":
+        return run_serve(args)
     if args.fail_task is not None and args.fail_task < 1:
         _usage_error(f"--fail-task {args.fail_task}: tasks are numbered from 1")
     if not (math.isfinite(args.latency_scale) and args.latency_scale >= 0):

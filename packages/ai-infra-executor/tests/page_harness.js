@@ -1,0 +1,73 @@
+// Runs the watching page's script under Node with a minimal fake DOM, EventSource and
+// fetch (no browser): feeds it the events of stdin (one {"id", "data"} JSON per line,
+// then the "end" event) and prints what it rendered, as JSON.
+"use strict";
+const fs = require("fs");
+
+class FakeText { constructor(text) { this.data = String(text); } get textContent() { return this.data; } }
+class FakeElement {
+  constructor(tag) { this.tag = tag; this.children = []; this.className = ""; this.dataset = {}; this.parentNode = null; this.own = ""; }
+  appendChild(child) { child.parentNode = this; this.children.push(child); return child; }
+  replaceChildren() { this.children = []; }
+  set textContent(value) { this.own = String(value); this.children = []; }
+  get textContent() { return this.own + this.children.map((c) => c.textContent).join(""); }
+  addEventListener() {}
+  querySelectorAll() { return []; }
+  after(node) {
+    const siblings = this.parentNode.children;
+    const at = siblings.indexOf(node);
+    if (at >= 0) siblings.splice(at, 1);
+    siblings.splice(siblings.indexOf(this) + 1, 0, node);
+    node.parentNode = this.parentNode;
+  }
+}
+const elements = {};
+for (const id of ["status", "runs", "run-title", "run-summary", "events"]) elements[id] = new FakeElement("div");
+let htmlSinks = 0;
+for (const sink of ["innerHTML", "outerHTML"]) {
+  Object.defineProperty(FakeElement.prototype, sink, { set() { htmlSinks += 1; }, get() { return ""; } });
+}
+global.document = {
+  getElementById: (id) => elements[id],
+  createElement: (tag) => new FakeElement(tag),
+  createTextNode: (text) => new FakeText(text),
+};
+global.window = {
+  location: { search: "?run=r1&token=t%26k", href: "http://127.0.0.1/?run=r1&token=t%26k" },
+  history: { replaceState() {} },
+  setInterval() {},
+};
+let source = null;
+global.EventSource = class {
+  constructor(url) { this.url = url; this.listeners = {}; this.closed = false; source = this; }
+  addEventListener(type, listener) { this.listeners[type] = listener; }
+  close() { this.closed = true; }
+};
+global.EventSource.CLOSED = 2;
+global.fetch = async () => ({ ok: true, json: async () => [] });
+
+const [pagePath] = process.argv.slice(2);
+const html = fs.readFileSync(pagePath, "utf8");
+const script = /<script>([\s\S]*?)<\/script>/.exec(html)[1];
+new Function(script)();
+
+for (const line of fs.readFileSync(0, "utf8").split("\n")) {
+  if (!line) continue;
+  const message = JSON.parse(line);
+  source.listeners.message({ data: message.data, lastEventId: message.id });
+}
+source.listeners.end({ data: "{}" });
+
+function tree(node) {
+  if (node instanceof FakeText) return { text: node.data };
+  return { tag: node.tag, cls: node.className, own: node.own, children: node.children.map(tree) };
+}
+process.stdout.write(JSON.stringify({
+  url: source.url,
+  closed: source.closed,
+  htmlSinks,
+  status: elements.status.textContent,
+  summary: elements["run-summary"].textContent,
+  text: elements.events.textContent,
+  events: tree(elements.events),
+}));

@@ -1,0 +1,234 @@
+"""The watch server (``ai_infra_executor.server``): routes, SSE framing and ids, resuming,
+formats, errors, the page."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+import pytest
+from server_support import ListRunLog, data_frames, parse_frames
+
+from ai_infra_executor.run_log import RESET_EVENT_TYPE
+from ai_infra_executor.server import create_app
+from ai_infra_executor.server_sse import FrameCache
+
+
+def _events(n: int) -> list[dict[str, object]]:
+    return [{"type": "token", "content": f"t{i} <b>&</b>\n\x1b[31m"} for i in range(n)]
+
+
+async def _log_with(run_id: str, events: list[dict[str, object]], *, ended: bool = True, keep=None):
+    log = ListRunLog(keep)
+    ids = [await log.append(run_id, e) for e in events]
+    if ended:
+        await log.end(run_id)
+    return log, ids
+
+
+def _client(app) -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")
+
+
+async def test_runs_lists_every_run_with_status_start_and_count():
+    log, _ = await _log_with("run-a", _events(3))
+    await log.append("run-b", {"type": "run_start"})
+    async with _client(create_app(log)) as client:
+        response = await client.get("/runs")
+    assert response.status_code == 200
+    runs = response.json()
+    assert [(r["id"], r["status"], r["events"]) for r in runs] == [
+        ("run-b", "running", 1),
+        ("run-a", "ended", 3),
+    ]
+    assert all(isinstance(r["started"], float) for r in runs)
+
+
+async def test_events_are_sse_frames_with_the_log_id_then_the_end_event():
+    events = _events(5)
+    log, ids = await _log_with("r", events)
+    async with _client(create_app(log)) as client:
+        response = await client.get("/runs/r/events")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/event-stream")
+    assert response.headers["x-accel-buffering"] == "no"
+    assert response.headers["cache-control"] == "no-cache"
+    frames = parse_frames(response.text)
+    data = data_frames(frames)
+    assert [f.id for f in data] == ids
+    assert [f.json() for f in data] == events
+    assert "\x1b" not in response.text  # terminal controls escaped, as in the NDJSON
+    assert frames[-1].event == "end"
+    assert frames[-1].json() == {"run": "r", "status": "ended"}
+
+
+@pytest.mark.parametrize("how", ["header", "query", "both"])
+async def test_resuming_after_any_id_gives_exactly_the_events_after_it(how):
+    events = _events(6)
+    log, ids = await _log_with("r", events)
+    async with _client(create_app(log)) as client:
+        for k, last in enumerate(ids):
+            headers, params = {}, {}
+            if how in ("header", "both"):
+                headers["Last-Event-ID"] = last
+            if how == "query":
+                params["after"] = last
+            if how == "both":  # EventSource keeps its URL and sends the header: the header wins
+                params["after"] = ids[0]
+            response = await client.get("/runs/r/events", headers=headers, params=params)
+            data = data_frames(parse_frames(response.text))
+            assert [f.id for f in data] == ids[k + 1 :]
+            assert [f.json() for f in data] == events[k + 1 :]
+
+
+async def test_an_id_older_than_the_log_holds_gets_the_reset_event_first():
+    log, ids = await _log_with("r", _events(10), keep=4)
+    async with _client(create_app(log)) as client:
+        response = await client.get("/runs/r/events", headers={"Last-Event-ID": ids[1]})
+    data = data_frames(parse_frames(response.text))
+    assert data[0].json()["type"] == RESET_EVENT_TYPE
+    assert [f.id for f in data[1:]] == ids[6:]
+
+
+async def test_ag_ui_frames_parse_and_carry_the_id_of_the_log_event_behind_them():
+    events = [
+        {"type": "run_start", "message": "go", "data": {"total_tasks": 1}},
+        {"type": "token", "content": "Hello"},
+        {"type": "tool_start", "tool": "read", "tool_id": "c1", "arguments": {"p": 1}},
+        {"type": "tool_end", "tool": "read", "tool_id": "c1", "result": "ok"},
+        {"type": "run_end", "message": "done", "data": {"completed": 1}},
+    ]
+    log, ids = await _log_with("r", events)
+    async with _client(create_app(log)) as client:
+        response = await client.get("/runs/r/events", params={"format": "ag-ui"})
+    frames = [f for f in parse_frames(response.text) if f.data is not None]
+    payloads = [f.json() for f in frames]
+    assert all(isinstance(p, dict) and isinstance(p.get("type"), str) for p in payloads)
+    assert payloads[0]["type"] == "RUN_STARTED"
+    assert (payloads[0]["threadId"], payloads[0]["runId"]) == ("r", "r")  # kept on reconnect
+    assert payloads[-1]["type"] in ("RUN_FINISHED", "RUN_ERROR")
+    types = [p["type"] for p in payloads]
+    assert "TOOL_CALL_START" in types
+    assert "TEXT_MESSAGE_CONTENT" in types
+    carried = [f.id for f in frames if f.id is not None]
+    assert set(carried) <= set(ids)
+    assert carried == sorted(carried, key=ids.index)
+    # the tool call's frames (start, args, end) all carry its tool_start's id
+    start_id = ids[2]
+    assert {p["type"] for f, p in zip(frames, payloads, strict=True) if f.id == start_id} >= {
+        "TOOL_CALL_START",
+        "TOOL_CALL_ARGS",
+        "TOOL_CALL_END",
+    }
+    assert not any(f.event == "end" for f in parse_frames(response.text))
+
+
+async def test_vercel_ai_frames_parse_and_end_with_done():
+    events = [{"type": "token", "content": "Hi"}, {"type": "done"}]
+    log, ids = await _log_with("r", events)
+    async with _client(create_app(log)) as client:
+        response = await client.get("/runs/r/events", params={"format": "vercel-ai"})
+    frames = [f for f in parse_frames(response.text) if f.data is not None]
+    assert frames[-1].data == "[DONE]"
+    chunks = [f.json() for f in frames[:-1]]
+    assert chunks[0] == {"type": "start", "messageId": "r"}  # kept on reconnect
+    assert any(c["type"] == "text-delta" and c["delta"] == "Hi" for c in chunks)
+    assert {f.id for f in frames if f.id is not None} <= set(ids)
+
+
+async def test_a_log_event_without_frames_still_moves_the_client_past_it():
+    # vercel-ai gives no chunk once its message is finished; the id must still be sent
+    events = [{"type": "done"}, {"type": "token", "content": "late"}]
+    log, ids = await _log_with("r", events)
+    async with _client(create_app(log)) as client:
+        response = await client.get("/runs/r/events", params={"format": "vercel-ai"})
+    assert [f.id for f in parse_frames(response.text) if f.id is not None][-1] == ids[-1]
+
+
+async def test_unknown_run_is_404_and_bad_input_is_400():
+    log, _ = await _log_with("r", _events(1))
+    async with _client(create_app(log)) as client:
+        assert (await client.get("/runs/nope/events")).status_code == 404
+        for bad in ("abc", "1-2-3", "1-x", "-1", "1-", "9" * 30 + "-1", " 1-1", "1-1 "):
+            response = await client.get("/runs/r/events", headers={"Last-Event-ID": bad})
+            assert response.status_code == 400, bad
+            assert "Last-Event-ID" in response.json()["error"]
+        assert (await client.get("/runs/r/events", params={"after": "x"})).status_code == 400
+        assert (await client.get("/runs/r/events", params={"format": "html"})).status_code == 400
+        assert (await client.get("/runs")).status_code == 200  # nothing else disturbed
+
+
+async def test_with_a_token_every_route_needs_it():
+    log, _ = await _log_with("r", _events(2))
+    app = create_app(log, token="s3cret")
+    async with _client(app) as client:
+        for path in ("/", "/runs", "/runs/r/events", "/runs/nope/events", "/elsewhere"):
+            for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": "s3cret"}):
+                response = await client.get(path, headers=headers)
+                assert response.status_code == 401, (path, headers)
+                assert response.headers["www-authenticate"] == "Bearer"
+            assert (await client.get(path, params={"token": "wrong"})).status_code == 401
+        ok = {"Authorization": "Bearer s3cret"}
+        assert (await client.get("/runs", headers=ok)).status_code == 200
+        assert (await client.get("/runs/r/events", headers=ok)).status_code == 200
+        assert (await client.get("/runs/r/events", params={"token": "s3cret"})).status_code == 200
+        assert (await client.get("/", params={"token": "s3cret"})).status_code == 200
+
+
+def test_an_empty_token_is_refused():
+    with pytest.raises(ValueError, match="token"):
+        create_app(ListRunLog(), token="")
+
+
+async def test_no_cors_unless_configured():
+    log, _ = await _log_with("r", _events(1))
+    origin = {"Origin": "https://elsewhere.example"}
+    async with _client(create_app(log)) as client:
+        response = await client.get("/runs", headers=origin)
+        assert "access-control-allow-origin" not in response.headers
+    async with _client(create_app(log, cors_origins=["https://elsewhere.example"])) as client:
+        response = await client.get("/runs", headers=origin)
+        assert response.headers["access-control-allow-origin"] == "https://elsewhere.example"
+
+
+async def test_the_page_is_served_and_inserts_text_only_as_text():
+    async with _client(create_app(ListRunLog())) as client:
+        response = await client.get("/")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    page = response.text
+    assert "EventSource" in page
+    assert "textContent" in page
+    assert "createTextNode" in page
+    for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval("):
+        assert sink not in page
+    assert re.search(r"<[a-z]+[^>]*\son[a-z]+\s*=", page, re.IGNORECASE) is None  # no onclick=
+    policy = response.headers["content-security-policy"]
+    assert "'unsafe-inline'" not in policy
+    assert "script-src 'sha256-" in policy
+    assert response.headers["x-content-type-options"] == "nosniff"
+
+
+def test_the_frame_cache_is_bounded_and_keeps_runs_apart():
+    cache = FrameCache(size=2)
+    cache.put("a", "1-1", "A1")
+    cache.put("b", "1-1", "B1")  # the same event id in another run (Redis: one stream a run)
+    assert (cache.get("a", "1-1"), cache.get("b", "1-1")) == ("A1", "B1")
+    cache.put("a", "1-2", "A2")
+    assert cache.get("a", "1-1") is None  # the oldest is forgotten
+    assert (cache.get("b", "1-1"), cache.get("a", "1-2")) == ("B1", "A2")
+
+
+async def test_watchers_of_two_runs_whose_ids_coincide_each_get_their_own_events():
+    log = ListRunLog(ms=1)
+    first = await log.append("a", {"type": "token", "content": "run a"})
+    await log.end("a")
+    log._seq -= 1  # run b's event gets the same id as run a's (as two Redis streams can)
+    assert await log.append("b", {"type": "token", "content": "run b"}) == first
+    await log.end("b")
+    async with _client(create_app(log)) as client:
+        for _ in range(2):  # the second time from the cache
+            a = data_frames(parse_frames((await client.get("/runs/a/events")).text))
+            b = data_frames(parse_frames((await client.get("/runs/b/events")).text))
+            assert [f.json()["content"] for f in a] == ["run a"]
+            assert [f.json()["content"] for f in b] == ["run b"]
