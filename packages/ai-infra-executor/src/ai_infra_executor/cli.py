@@ -45,6 +45,7 @@ from ai_infra_formatters.writer import silence_stream
 
 if TYPE_CHECKING:
     from ai_infra_executor.live import LiveProgressView
+    from ai_infra_executor.publish import Publisher
     from ai_infra_executor.run_log import RunLog
 
 __all__ = [
@@ -150,6 +151,13 @@ def build_parser() -> argparse.ArgumentParser:
         type=float,
         default=1.0,
         help="multiply the scripted token, tool and test delays (0: no delays)",
+    )
+    demo.add_argument(
+        "--publish",
+        metavar="REDIS_URL",
+        help="also publish the run's events to the Redis run log at REDIS_URL "
+        "(redis://host:port/db), where `ai-infra-executor serve --redis REDIS_URL` shows "
+        "it; the run's id goes to stderr (needs the server extra)",
     )
     _add_serve(commands)
     return parser
@@ -327,6 +335,7 @@ async def run_demo(args: argparse.Namespace) -> int:
             f"--fail-task {args.fail_task}: the roadmap has {tasks} task{'s' if tasks > 1 else ''}"
         )
 
+    publisher = _publisher(args.publish) if args.publish else None
     output_format = OutputFormat.parse(args.format)
     config = demo_config(output_format, args.visibility, args.markdown)
     config.output_stream = sys.stdout
@@ -339,7 +348,13 @@ async def run_demo(args: argparse.Namespace) -> int:
         _output(view.start)
         header = create_run_start_event(state["roadmap_path"], tasks)
         _output(functools.partial(view.announce, header))
-        return await _run(args, state, config, view)
+        if publisher is None:
+            return await _run(args, state, config, view, None)
+        async with publisher:  # the run ends in the log however the demo ends
+            try:
+                return await _run(args, state, config, view, publisher)
+            finally:
+                await publisher.log.close()
     except BaseException:
         # Leaving with an error (often the output's own): stopping may fail on the same
         # stream, and must not replace the error to report.
@@ -349,10 +364,15 @@ async def run_demo(args: argparse.Namespace) -> int:
 
 
 async def _run(
-    args: argparse.Namespace, state: Any, config: ExecutorStreamConfig, view: LiveProgressView
+    args: argparse.Namespace,
+    state: Any,
+    config: ExecutorStreamConfig,
+    view: LiveProgressView,
+    publisher: Publisher | None,
 ) -> int:
-    """Run the demo graph on *state*, showing its events on *view* (started); the
-    view is stopped around each approval prompt and at the end."""
+    """Run the demo graph on *state*, showing its events on *view* (started) and
+    giving them to *publisher*; the view is stopped around each approval prompt and
+    at the end."""
     from langgraph.types import Command
 
     from ai_infra_executor.demo.graph import build_demo_graph
@@ -382,6 +402,8 @@ async def _run(
         async with contextlib.aclosing(events):
             async for event in events:
                 _output(functools.partial(view.handle, event))
+                if publisher is not None:
+                    publisher.put(event)  # never waits: a slow log does not hold the run
                 if event.type == "interrupt":
                     asked, question = True, event.data.get("value")
         if not asked:
@@ -393,6 +415,23 @@ async def _run(
         graph_input = Command(resume=decision)
     _output(view.finish)
     return EXIT_OK
+
+
+def _publisher(url: str) -> Publisher:
+    """A publisher of the demo run to the Redis run log at *url*; says the run's id."""
+    try:
+        from ai_infra_executor.publish import Publisher
+        from ai_infra_executor.run_log_redis import RedisRunLog
+
+        publisher = Publisher(RedisRunLog(url))
+    except ImportError as exc:
+        _usage_error(
+            f'--publish needs the server extra: pip install "ai-infra-executor[server]" ({exc})'
+        )
+    except ValueError as exc:  # a URL redis-py cannot read
+        _usage_error(f"--publish {url}: {exc}")
+    say(f"{PROG}: publishing the run as {publisher.run_id}")
+    return publisher
 
 
 def _usage_error(message: str) -> NoReturn:
