@@ -262,6 +262,7 @@ class LiveProgressView:
         close = getattr(self.formatter, "close", None)
         if getattr(self.formatter, "writes_frames", False) and callable(close):
             self._writer.write_frames(close())
+        self._writer.flush()  # the last lines now, not when a flush timer gets to them
 
     def _guard_console(self) -> None:
         """Make the console write through the guard while the display is live."""
