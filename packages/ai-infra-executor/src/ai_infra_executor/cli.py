@@ -350,11 +350,11 @@ async def run_demo(args: argparse.Namespace) -> int:
         _output(functools.partial(view.announce, header))
         if publisher is None:
             return await _run(args, state, config, view, None)
-        async with publisher:  # the run ends in the log however the demo ends
-            try:
+        try:
+            async with publisher:  # the run ends in the log however the demo ends
                 return await _run(args, state, config, view, publisher)
-            finally:
-                await publisher.log.close()
+        finally:  # only once the publisher has appended all and ended the run
+            await publisher.log.close()
     except BaseException:
         # Leaving with an error (often the output's own): stopping may fail on the same
         # stream, and must not replace the error to report.
