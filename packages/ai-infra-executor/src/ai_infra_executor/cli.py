@@ -160,6 +160,7 @@ def build_parser() -> argparse.ArgumentParser:
         "it; the run's id goes to stderr (needs the server extra)",
     )
     _add_serve(commands)
+    _add_watch(commands)
     return parser
 
 
@@ -191,6 +192,68 @@ def _add_serve(commands: Any) -> None:
         "variable AI_INFRA_SERVER_TOKEN; prefer it: a command line is visible to other "
         "users); the page takes it as ?token=",
     )
+
+
+def _add_watch(commands: Any) -> None:
+    """The ``watch`` subcommand."""
+    watch = commands.add_parser(
+        "watch",
+        help="show a run that `serve` serves, in this terminal, as it happens",
+        description="Show the events of a run served by `ai-infra-executor serve`, from "
+        "its start, as they come; when the connection drops (or the server restarts) "
+        "connect again and resume right after the last event shown, until the run ends.",
+    )
+    watch.add_argument("url", metavar="URL", help="the run's URL: http://HOST:PORT/runs/ID")
+    watch.add_argument(
+        "--format",
+        choices=("plain", "rich", "minimal", "json"),
+        help="output (default: rich on a terminal, plain otherwise)",
+    )
+    watch.add_argument(
+        "--token",
+        help="the server's bearer token (default: the environment variable AI_INFRA_SERVER_TOKEN)",
+    )
+    watch.add_argument("--no-color", action="store_true", help="never emit colour codes")
+
+
+def run_watch(args: argparse.Namespace) -> int:
+    """Run ``ai-infra-executor watch`` as *args* say; return the exit status."""
+    from ai_infra_executor.watch import WatchError, events_url, watch_run
+    from ai_infra_formatters import end_stream, get_formatter, stream_to_console
+    from ai_infra_formatters.cli import default_format
+
+    try:
+        events_url(args.url)
+    except ValueError as exc:
+        _usage_error(str(exc))
+    if sys.stdout is None:
+        _usage_error("stdout is closed: nothing to write the events to")
+    token = args.token if args.token is not None else os.environ.get("AI_INFRA_SERVER_TOKEN")
+    fmt = OutputFormat.parse(args.format) if args.format else default_format()
+    formatter = get_formatter(fmt, colors_enabled=not args.no_color, stream=sys.stdout)
+
+    def show(event: Any) -> None:
+        _output(functools.partial(stream_to_console, event, formatter=formatter, stream=sys.stdout))
+
+    def dropped(reason: str) -> None:
+        say(f"{PROG}: the connection dropped ({reason}); connecting again")
+
+    try:
+        watch_run(args.url, show, token=token or None, on_retry=dropped)
+        _output(functools.partial(end_stream, formatter, sys.stdout))
+    except WatchError as exc:
+        _warn(f"error: {exc}")
+        return EXIT_USAGE
+    except OutputError as exc:
+        silence_stream(sys.stdout)
+        if exc.closed:
+            return EXIT_OK
+        _warn(f"error: cannot write the output: {exc}")
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        _warn("interrupted")
+        return EXIT_INTERRUPTED
+    return EXIT_OK
 
 
 def run_serve(args: argparse.Namespace) -> int:
@@ -444,6 +507,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "serve":
         return run_serve(args)
+    if args.command == "watch":
+        return run_watch(args)
     if args.fail_task is not None and args.fail_task < 1:
         _usage_error(f"--fail-task {args.fail_task}: tasks are numbered from 1")
     if not (math.isfinite(args.latency_scale) and args.latency_scale >= 0):

@@ -1,0 +1,131 @@
+"""`ai-infra-executor watch URL`: a remote run in the terminal, resumed with
+Last-Event-ID after the server restarts, nothing lost or repeated (issue 15)."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import socket
+from typing import Any
+
+import pytest
+import uvicorn
+
+from ai_infra_executor.cli import EXIT_OK, EXIT_USAGE, main
+from ai_infra_executor.run_log_memory import MemoryRunLog
+from ai_infra_executor.server import create_app
+from ai_infra_executor.watch import SseEvent, events_url, sse_events, watch_run
+
+
+def test_sse_events_are_read_as_the_spec_says() -> None:
+    body = (
+        b'retry: 1000\n\n: keep-alive\n\nid: 1-1\ndata: {"a": 1}\n\n'
+        b"id: 1-2\n\nevent: end\ndata: x\ndata: y\n\n"
+    )
+    assert list(sse_events(io.BytesIO(body))) == [
+        SseEvent("1-1", None, '{"a": 1}'),
+        SseEvent("1-2", None, ""),
+        SseEvent(None, "end", "x\ny"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("http://h:1/runs/abc", "http://h:1/runs/abc/events"),
+        ("http://h:1/runs/abc/events?format=json", "http://h:1/runs/abc/events?format=json"),
+    ],
+)
+def test_events_url(url: str, expected: str) -> None:
+    assert events_url(url) == expected
+
+
+@pytest.mark.parametrize("url", ["ftp://h/runs/a", "http://h:1/", "runs/a"])
+def test_a_url_that_names_no_run_is_a_usage_error(
+    url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        main(["watch", url])
+    assert stopped.value.code == EXIT_USAGE
+    assert "not the URL of a run" in capsys.readouterr().err
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+async def _serve(app: Any, port: int) -> tuple[uvicorn.Server, asyncio.Task[None]]:
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=port, log_level="error", lifespan="off",
+        timeout_graceful_shutdown=0.2,
+    )  # fmt: skip
+    server = uvicorn.Server(config)
+    server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        if task.done():
+            task.result()
+        await asyncio.sleep(0.01)
+    return server, task
+
+
+async def test_a_watch_survives_a_server_restart_and_loses_and_repeats_nothing() -> None:
+    log = MemoryRunLog()
+    run_id = "the-run"
+    port = _free_port()
+    server, task = await _serve(create_app(log), port)
+    got: list[int] = []
+    retries: list[str] = []
+
+    async def produce() -> None:
+        for n in range(300):
+            await log.append(run_id, {"type": "progress", "data": {"n": n}})
+            await asyncio.sleep(0.002)
+        await log.end(run_id)
+
+    await log.append(run_id, {"type": "run_start"})
+    watcher = asyncio.create_task(
+        asyncio.to_thread(
+            watch_run,
+            f"http://127.0.0.1:{port}/runs/{run_id}",
+            lambda event: got.append(event["data"]["n"]) if "data" in event else None,
+            on_retry=retries.append,
+        )
+    )
+    producer = asyncio.create_task(produce())
+    while len(got) < 50:
+        await asyncio.sleep(0.01)
+    server.should_exit = True  # the server goes away mid-run...
+    await task
+    await asyncio.sleep(0.3)
+    server, task = await _serve(create_app(log), port)  # ...and comes back
+    await producer
+    await asyncio.wait_for(watcher, 30)
+    server.should_exit = True
+    await task
+    assert retries  # it did have to reconnect
+    assert got == list(range(300))
+
+
+async def test_the_command_shows_the_run_and_ends_with_it(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    log = MemoryRunLog()
+    await log.append("r1", {"type": "task_start", "message": "Starting task [1/1]: Evil \x1b[2J"})
+    await log.append("r1", {"type": "token", "content": "hello"})
+    await log.end("r1")
+    port = _free_port()
+    server, task = await _serve(create_app(log), port)
+    url = f"http://127.0.0.1:{port}/runs/r1"
+    status = await asyncio.to_thread(main, ["watch", "--format", "plain", "--no-color", url])
+    missing = await asyncio.to_thread(main, ["watch", f"http://127.0.0.1:{port}/runs/nope"])
+    server.should_exit = True
+    await task
+    assert status == EXIT_OK
+    assert missing == EXIT_USAGE
+    out, err = capsys.readouterr()
+    assert out == "● Starting task [1/1]: Evil ␛[2J\nhello\n"
+    assert "404" in err
