@@ -158,3 +158,15 @@ def test_an_event_writer_made_directly_holds_its_stream() -> None:
     formatter = writer.formatter_for("plain", False)
     writer.write(TOOL_START, formatter)
     assert writer.stream.getvalue() == "⚙ search\n"  # type: ignore[attr-defined]
+
+
+def test_a_pending_flush_timer_keeps_no_dropped_writer_alive() -> None:
+    # A line written to a stream not watched live leaves a flush timer pending for a
+    # moment: it must hold its writer weakly, or a dropped stream's writer lives on.
+    for _ in range(50):
+        stream = io.StringIO()
+        stream_to_console({"type": "error", "error": "boom"}, format="json", stream=stream)
+        writer_ref = weakref.ref(writer_for(stream))
+        del stream
+        gc.collect()
+        assert writer_ref() is None

@@ -952,7 +952,9 @@ class EventWriter:
 
     def _start_timer(self, delay: float) -> bool:
         """Have :meth:`_on_timer` run in *delay* seconds; False when no thread can start."""
-        timer = threading.Timer(delay, self._on_timer)
+        # The timer holds the writer weakly: a writer whose stream was dropped is
+        # collected at once, not when its timer fires.
+        timer = threading.Timer(delay, _timer_fired, args=(weakref.ref(self),))
         timer.daemon = True
         try:
             timer.start()
@@ -1034,6 +1036,13 @@ class EventWriter:
 _late_flushes: weakref.WeakSet[EventWriter] = weakref.WeakSet()
 #: The writers that showed a Markdown answer: the exit handler ends one still shown.
 _open_answers: weakref.WeakSet[EventWriter] = weakref.WeakSet()
+
+
+def _timer_fired(ref: weakref.ref[EventWriter]) -> None:
+    """A flush timer's work, for its writer if it still exists."""
+    writer = ref()
+    if writer is not None:
+        writer._on_timer()
 
 
 def _flush_all_at_exit() -> None:
