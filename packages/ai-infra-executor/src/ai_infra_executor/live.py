@@ -259,9 +259,7 @@ class LiveProgressView:
             StreamClosedError, StreamWriteError: as :meth:`stop`.
         """
         self.stop()
-        close = getattr(self.formatter, "close", None)
-        if getattr(self.formatter, "writes_frames", False) and callable(close):
-            self._writer.write_frames(close())
+        self._writer.end_stream(self.formatter)
         self._writer.flush()  # the last lines now, not when a flush timer gets to them
 
     def _guard_console(self) -> None:

@@ -53,7 +53,7 @@ from typing import Any, Final
 
 from ai_infra_formatters.events import event_to_dict
 from ai_infra_formatters.layouts import node_label
-from ai_infra_formatters.sse import SSE_HEADERS, sse_frame, wire_json
+from ai_infra_formatters.sse import SSE_HEADERS, as_text, sse_frame, wire_json
 from ai_infra_formatters.web_tool_calls import Call, ToolCalls, tool_call_of
 
 __all__ = ["AG_UI_HEADERS", "AgUiEncoder"]
@@ -74,11 +74,6 @@ def _millis(timestamp: Any) -> int | None:
     except (ValueError, OverflowError):
         pass
     return None
-
-
-def _text(value: Any) -> str:
-    """*value* as text for a string field: a str as it is, anything else as JSON."""
-    return value if isinstance(value, str) else wire_json(value)
 
 
 def _mapping(value: Any) -> Mapping[str, Any]:
@@ -234,7 +229,7 @@ class AgUiEncoder:
             self._custom(etype, f)
         else:
             reason = f.get("error") or f.get("message") or "error"
-            self._end_run(error=_text(reason))
+            self._end_run(error=as_text(reason))
 
     # -- steps -----------------------------------------------------------------
 
@@ -254,7 +249,7 @@ class AgUiEncoder:
     def _node_error(self, etype: str, f: Mapping[str, Any]) -> None:
         self._custom(etype, f)
         if not f.get("namespace"):  # a top-level node failed: so does the run
-            self._failure = _text(f.get("error") or f.get("message") or "node failed")
+            self._failure = as_text(f.get("error") or f.get("message") or "node failed")
         self._node_end(etype, f)
 
     @staticmethod
@@ -333,10 +328,10 @@ class AgUiEncoder:
         call_id = call.sent
         error = f.get("error")
         if error is not None and error != "":
-            content = f"error: {_text(error)}"
+            content = f"error: {as_text(error)}"
         else:
             result = f.get("result")
-            content = "" if result is None else _text(result)
+            content = "" if result is None else as_text(result)
         self._emit(
             "TOOL_CALL_RESULT",
             messageId=self._new_id(),
@@ -374,10 +369,10 @@ class AgUiEncoder:
     def _interrupt(self, etype: str, f: Mapping[str, Any]) -> None:
         data = _mapping(f.get("data"))
         interrupt_id = data.get("interrupt_id")
-        interrupt_id = _text(interrupt_id) if interrupt_id else self._new_id()
+        interrupt_id = as_text(interrupt_id) if interrupt_id else self._new_id()
         value = data.get("value")
         question = value.get("question") if isinstance(value, Mapping) else value
-        message = _text(question) if question is not None else f.get("message")
+        message = as_text(question) if question is not None else f.get("message")
         interrupt = {"id": interrupt_id, "reason": "human_input"}
         if isinstance(message, str) and message:
             interrupt["message"] = message

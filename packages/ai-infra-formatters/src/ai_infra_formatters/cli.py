@@ -440,7 +440,6 @@ class _Rendering:
     def finish(self) -> int:
         """End the output after the last input (an open token line is closed, a web
         protocol's stream ended, the skipped lines counted); :data:`EXIT_OK`."""
-        self.end()
         self.close_stream()
         if self.skipped:
             noun = "line" if self.skipped == 1 else "lines"
@@ -448,11 +447,10 @@ class _Rendering:
         return EXIT_OK
 
     def close_stream(self, error: str | None = None) -> None:
-        """A web protocol's closing frames (the run's end; its error, with *error*)."""
-        close = getattr(self.formatter, "close", None)
-        if getattr(self.formatter, "writes_frames", False) and callable(close):
-            self.writer.write_frames(close(error))
-            self._send()
+        """End the output's stream and send it: a web protocol's closing frames (the
+        run's end; its error, with *error*), else the close of an open token line."""
+        self.writer.end_stream(self.formatter, error)
+        self._send()
 
     def end(self) -> None:
         """Close an open token line and send what the output holds (before a message)."""

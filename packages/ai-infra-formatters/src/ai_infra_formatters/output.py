@@ -108,9 +108,4 @@ def end_stream(formatter: StreamFormatter, stream: TextIO | None = None) -> None
     Raises:
         StreamClosedError, StreamWriteError: as :func:`stream_to_console`.
     """
-    writer = writer_for(stream if stream is not None else sys.stdout)
-    close = getattr(formatter, "close", None)
-    if getattr(formatter, "writes_frames", False) and callable(close):
-        writer.write_frames(close())
-    else:
-        writer.end_line()
+    writer_for(stream if stream is not None else sys.stdout).end_stream(formatter)

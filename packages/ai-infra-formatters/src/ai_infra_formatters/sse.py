@@ -13,7 +13,7 @@ from typing import Any, Final
 
 from ai_infra_formatters.json_format import _escape_terminal_controls, dumps_event
 
-__all__ = ["SSE_HEADERS", "sse_frame", "wire_json"]
+__all__ = ["SSE_HEADERS", "as_text", "sse_frame", "wire_json"]
 
 #: The response headers of an event stream: no caching, and no buffering by proxies
 #: (nginx reads ``X-Accel-Buffering``), so each frame reaches the page as it is sent.
@@ -29,6 +29,11 @@ def wire_json(payload: Any) -> str:
     """*payload* as compact JSON text, terminal controls escaped (never raises: what
     JSON cannot hold becomes text, as in :func:`~ai_infra_formatters.json_format.dumps_event`)."""
     return _escape_terminal_controls(dumps_event(payload)).decode("utf-8")
+
+
+def as_text(value: Any) -> str:
+    """*value* for a protocol's string field: a str as it is, anything else as its JSON."""
+    return value if isinstance(value, str) else wire_json(value)
 
 
 def sse_frame(payload: Any) -> str:

@@ -44,7 +44,7 @@ from typing import Any, Final
 
 from ai_infra_formatters.events import event_to_dict
 from ai_infra_formatters.layouts import node_label
-from ai_infra_formatters.sse import SSE_HEADERS, sse_frame, wire_json
+from ai_infra_formatters.sse import SSE_HEADERS, as_text, sse_frame, wire_json
 from ai_infra_formatters.web_tool_calls import Call, ToolCalls, tool_call_of
 
 __all__ = ["VERCEL_AI_HEADERS", "VercelAiEncoder"]
@@ -59,10 +59,6 @@ _TRANSIENT: Final = frozenset({"progress", "node_start", "node_end", "state_upda
 _NOT_A_NAME: Final = re.compile(r"[^a-z0-9_-]+")
 
 _Chunk = dict[str, Any]
-
-
-def _text(value: Any) -> str:
-    return value if isinstance(value, str) else wire_json(value)
 
 
 class VercelAiEncoder:
@@ -177,7 +173,7 @@ class VercelAiEncoder:
         if self._executor_run:
             self._data(etype, f)
         else:
-            self._finish(_text(f.get("error") or f.get("message") or "error"))
+            self._finish(as_text(f.get("error") or f.get("message") or "error"))
 
     # -- steps ---------------------------------------------------------------------
 
@@ -197,7 +193,7 @@ class VercelAiEncoder:
 
     def _node_error(self, etype: str, f: Mapping[str, Any]) -> None:
         if not f.get("namespace"):  # a top-level node failed: so does the run
-            self._failure = _text(f.get("error") or f.get("message") or "node failed")
+            self._failure = as_text(f.get("error") or f.get("message") or "node failed")
         self._node_end(etype, f)
 
     # -- text, reasoning, tools --------------------------------------------------------
@@ -249,7 +245,7 @@ class VercelAiEncoder:
         ids: _Chunk = {"toolCallId": call.sent, "dynamic": True}
         error = f.get("error")
         if error is not None and error != "":
-            self._out.append({"type": "tool-output-error", **ids, "errorText": _text(error)})
+            self._out.append({"type": "tool-output-error", **ids, "errorText": as_text(error)})
         else:
             self._out.append({"type": "tool-output-available", **ids, "output": f.get("result")})
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
-from ai_infra_formatters.sse import wire_json
+from ai_infra_formatters.sse import as_text
 
 __all__ = ["Call", "ToolCalls", "tool_call_of"]
 
@@ -27,11 +27,8 @@ class Call(NamedTuple):
 def tool_call_of(fields: Mapping[str, Any]) -> tuple[str, str | None]:
     """The tool name (``tool`` by default) and the id (``None``: none) of a
     ``tool_start`` / ``tool_end`` event's *fields*, as text."""
-    name, given = fields.get("tool") or "tool", fields.get("tool_id")
-    return (
-        name if isinstance(name, str) else wire_json(name),
-        None if not given else given if isinstance(given, str) else wire_json(given),
-    )
+    given = fields.get("tool_id")
+    return as_text(fields.get("tool") or "tool"), as_text(given) if given else None
 
 
 class ToolCalls:

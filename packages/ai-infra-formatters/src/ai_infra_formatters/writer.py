@@ -604,6 +604,16 @@ class EventWriter:
             self._emit(text, line_open=False)
             self._flush()
 
+    def end_stream(self, formatter: StreamFormatter, error: str | None = None) -> None:
+        """End the stream *formatter* wrote, once the events are over: a web protocol
+        encoder's closing frames (its ``close(error)``: the run's end, or its error),
+        else the close of a line tokens left open. Raises as :meth:`write` does."""
+        close = getattr(formatter, "close", None)
+        if getattr(formatter, "writes_frames", False) and callable(close):
+            self.write_frames(close(error))
+        else:
+            self.end_line()
+
     def end_line(self) -> None:
         """Close a line that tokens left open (call when a stream of tokens ends).
 
