@@ -23,7 +23,7 @@ needs_redis = pytest.mark.skipif(
 )
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
@@ -41,7 +41,7 @@ class RedisServer:
     def __init__(self, directory: Path, *, persistent: bool = False) -> None:
         self.directory = directory
         self.persistent = persistent
-        self.port = _free_port()
+        self.port = free_port()
         self._process: subprocess.Popen[bytes] | None = None
 
     @property

@@ -13,19 +13,12 @@ import sys
 import time
 from pathlib import Path
 
-from redis_support import RedisServer, needs_redis
+from redis_support import RedisServer, free_port, needs_redis
 
 from ai_infra_executor.run_log_redis import RedisRunLog
 from ai_infra_executor.watch import watch_run
 
 pytestmark = needs_redis
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def _start_serve(redis_url: str, port: int) -> subprocess.Popen[bytes]:
@@ -51,7 +44,7 @@ def _start_serve(redis_url: str, port: int) -> subprocess.Popen[bytes]:
 async def test_a_watcher_resumes_from_redis_after_the_server_is_killed(tmp_path: Path) -> None:
     redis = RedisServer(tmp_path)
     redis.start()
-    port = _free_port()
+    port = free_port()
     serve = _start_serve(redis.url, port)
     log = RedisRunLog(redis.url)
     got: list[int] = []

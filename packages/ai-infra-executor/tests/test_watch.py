@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import io
-import socket
 from typing import Any
 
 import pytest
 import uvicorn
+from redis_support import free_port
 
 from ai_infra_executor.cli import EXIT_OK, EXIT_USAGE, main
 from ai_infra_executor.run_log_memory import MemoryRunLog
@@ -50,13 +50,6 @@ def test_a_url_that_names_no_run_is_a_usage_error(
     assert "not the URL of a run" in capsys.readouterr().err
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 async def _serve(app: Any, port: int) -> tuple[uvicorn.Server, asyncio.Task[None]]:
     config = uvicorn.Config(
         app, host="127.0.0.1", port=port, log_level="error", lifespan="off",
@@ -75,7 +68,7 @@ async def _serve(app: Any, port: int) -> tuple[uvicorn.Server, asyncio.Task[None
 async def test_a_watch_survives_a_server_restart_and_loses_and_repeats_nothing() -> None:
     log = MemoryRunLog()
     run_id = "the-run"
-    port = _free_port()
+    port = free_port()
     server, task = await _serve(create_app(log), port)
     got: list[int] = []
     retries: list[str] = []
@@ -117,7 +110,7 @@ async def test_the_command_shows_the_run_and_ends_with_it(
     await log.append("r1", {"type": "task_start", "message": "Starting task [1/1]: Evil \x1b[2J"})
     await log.append("r1", {"type": "token", "content": "hello"})
     await log.end("r1")
-    port = _free_port()
+    port = free_port()
     server, task = await _serve(create_app(log), port)
     url = f"http://127.0.0.1:{port}/runs/r1"
     status = await asyncio.to_thread(main, ["watch", "--format", "plain", "--no-color", url])
@@ -129,3 +122,35 @@ async def test_the_command_shows_the_run_and_ends_with_it(
     out, err = capsys.readouterr()
     assert out == "● Starting task [1/1]: Evil ␛[2J\nhello\n"
     assert "404" in err
+
+
+def test_what_a_hostile_server_says_reaches_the_terminal_only_made_safe(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import http.server
+    import threading
+
+    class Hostile(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = "\x1b]0;pwned\x07 \x1b[2J \u202eevil \x9b31m".encode()
+            self.send_response(401)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Hostile)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/runs/x"
+        assert main(["watch", url]) == EXIT_USAGE
+    finally:
+        server.shutdown()
+    err = capsys.readouterr().err
+    assert "401" in err
+    assert "\x1b" not in err
+    assert "\x07" not in err
+    assert "\u202e" not in err
+    assert "\x9b" not in err

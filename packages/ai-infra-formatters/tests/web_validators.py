@@ -22,6 +22,8 @@ from typing import Any
 import orjson
 import pytest
 
+from ai_infra_formatters.unsafe_chars import TERMINAL_ACTIVE
+
 REQUIRED = os.environ.get("AI_INFRA_WEB_VALIDATORS") == "required"
 NODE_DIR = Path(__file__).parent / "node"
 UI_STREAM_SCRIPT = NODE_DIR / "validate-ui-message-stream.mjs"
@@ -49,8 +51,13 @@ needs_ai_sdk = pytest.mark.skipif(
 
 
 def sse_payloads(stream: str) -> list[str]:
-    """The data of each frame of an SSE *stream* (one ``data:`` line a frame)."""
+    """The data of each frame of an SSE *stream* (one ``data:`` line a frame), after
+    checking the stream is safe on a terminal (``curl`` or ``demo --format ag-ui``
+    shows it there): no C0 control but its newlines, nothing of ``TERMINAL_ACTIVE``
+    (DEL, C1, bidi controls, U+2028/9, tags), whatever the events' text held."""
     assert stream == "" or stream.endswith("\n\n"), stream[-200:]
+    raw = [c for c in stream if (ord(c) < 0x20 and c != "\n") or ord(c) in TERMINAL_ACTIVE]
+    assert raw == [], raw[:10]
     payloads = []
     for frame in stream.split("\n\n")[:-1]:
         assert frame.startswith("data: "), frame
