@@ -212,6 +212,8 @@ async def serve(
     """
     import uvicorn
 
+    from ai_infra_executor.server_access_log import redact_access_log
+
     closed = False
 
     async def close_log() -> None:
@@ -234,6 +236,7 @@ async def serve(
         server_header=False,
         proxy_headers=False,
     )
+    redact_access_log()  # after uvicorn's own logging setup (made by the Config)
     try:
         await Server(config).serve()
     finally:
