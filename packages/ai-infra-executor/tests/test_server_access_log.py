@@ -5,15 +5,13 @@ from __future__ import annotations
 
 import logging
 import signal
-import socket
 import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
 
 import pytest
 from redis_support import free_port
+from serve_support import start_serve
 
 from ai_infra_executor.server_access_log import REDACTED, RedactTokens, redact
 
@@ -56,22 +54,10 @@ def _get(url: str) -> int:
 
 def test_a_served_request_with_the_token_in_its_url_logs_it_redacted() -> None:
     port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "ai_infra_executor", "serve", "--port", str(port),
-         "--token", SECRET],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )  # fmt: skip
+    process = start_serve(
+        port, ["--token", SECRET], stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                    break
-            except OSError:
-                assert process.poll() is None, "serve exited at start"
-                assert time.monotonic() < deadline, "serve did not listen within 30 s"
-                time.sleep(0.05)
         base = f"http://127.0.0.1:{port}"
         assert _get(f"{base}/runs?token={SECRET}") == 200
         assert _get(f"{base}/runs?format=json&token={SECRET}x") == 401
