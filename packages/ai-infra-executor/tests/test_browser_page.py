@@ -2,7 +2,9 @@
 happens, through the server killed with SIGKILL mid-run and started again (the
 browser's own EventSource reconnects with ``Last-Event-ID``; every event shown once),
 and hostile event text shown as text only. A real redis-server, a real
-``ai-infra-executor serve`` process, the run published by ``demo --publish``."""
+``ai-infra-executor serve`` process; the runs published by ``demo --publish`` and by
+``publish()``. Skipped without Chromium or playwright, except under
+``AI_INFRA_BROWSER=required`` (``nox -s web-protocols``): see browser_support."""
 
 from __future__ import annotations
 
@@ -174,6 +176,9 @@ def test_the_page_shows_a_demo_run_live_and_resumes_after_the_server_is_killed(
         tool_lines = page.locator("#events .tool").count()
     finally:
         context.close()
+        if demo.poll() is None:  # the test failed: leave nothing running
+            demo.kill()
+            demo.wait()
 
     ids = [event_id for event_id, _ in stored]
     # The first request had no Last-Event-ID; the reconnect had the id of the last
