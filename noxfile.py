@@ -40,6 +40,9 @@ AG_UI_VALIDATORS = ["ag-ui-protocol>=1.0,<2", "ag-ui-validate>=0.4"]
 NODE_TESTS = FORMATTERS / "tests" / "node"
 # What the README's web endpoint (examples/web_endpoint.py) and its test need.
 WEB_EXAMPLE_DEPS = ["starlette>=0.37", "httpx>=0.27"]
+# Drives the machine's Chromium (Debian's package, by its path: no browser download)
+# for the watching page's tests.
+BROWSER_DEPS = ["playwright>=1.45"]
 # The graphs people run, to test the executor against: LangChain's create_agent,
 # langgraph-supervisor and langgraph-swarm.
 REAL_GRAPH_DEPS = ["langchain>=1.0,<2", "langgraph-supervisor>=0.0.31", "langgraph-swarm>=0.1"]
@@ -139,21 +142,26 @@ def web_protocols(session: nox.Session) -> None:
     """The web protocol encoders against each protocol's own validators: AG-UI's
     models and conformance checker (Python), the AI SDK's UI message stream parser
     (the npm ``ai`` package, pinned by tests/node's lockfile, run by Node); on
-    streams made by hand and on whole executor runs over real LangGraph graphs."""
+    streams made by hand and on whole executor runs over real LangGraph graphs. And the
+    watching page in a real headless Chromium (Debian's ``chromium``, driven by
+    Playwright), served from a Redis run log (``redis-server``)."""
     if shutil.which("npm") is None:
         session.error("npm is needed: the AI SDK's parser runs in Node")
     session.run("npm", "ci", "--silent", "--prefix", str(NODE_TESTS), external=True)
     formatters = build_wheel(session, FORMATTERS)
     executor = build_wheel(session, EXECUTOR)
     session.install(
-        f"{executor}[langgraph]",
+        f"{executor}[langgraph,server]",
         str(formatters),
         *TEST_DEPS,
         *REAL_GRAPH_DEPS,
         *AG_UI_VALIDATORS,
         *WEB_EXAMPLE_DEPS,
+        *BROWSER_DEPS,
     )
     session.env["AI_INFRA_WEB_VALIDATORS"] = "required"
+    # A missing Chromium, playwright or redis-server fails the browser tests here.
+    session.env["AI_INFRA_BROWSER"] = "required"
     tests = FORMATTERS / "tests"
     run_pytest(
         session,
@@ -162,6 +170,7 @@ def web_protocols(session: nox.Session) -> None:
         tests / "test_web_output.py",
         EXECUTOR / "tests" / "test_web_protocol_runs.py",
         EXECUTOR / "tests" / "test_web_endpoint_example.py",
+        EXECUTOR / "tests" / "test_browser_page.py",
     )
 
 
