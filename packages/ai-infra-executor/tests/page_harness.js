@@ -1,6 +1,8 @@
 // Runs the watching page's script under Node with a minimal fake DOM, EventSource and
 // fetch (no browser): feeds it the events of stdin (one {"id", "data"} JSON per line,
-// then the "end" event) and prints what it rendered, as JSON.
+// then the "end" event, or with "offline" as its second argument a dropped connection
+// and a server that cannot be reached), lets the list poll run once, and prints what
+// it rendered, as JSON.
 "use strict";
 const fs = require("fs");
 
@@ -22,7 +24,7 @@ class FakeElement {
   }
 }
 const elements = {};
-for (const id of ["status", "runs", "run-title", "run-summary", "events"]) elements[id] = new FakeElement("div");
+for (const id of ["status", "runs-status", "runs", "run-title", "run-summary", "events"]) elements[id] = new FakeElement("div");
 let htmlSinks = 0;
 for (const sink of ["innerHTML", "outerHTML"]) {
   Object.defineProperty(FakeElement.prototype, sink, { set() { htmlSinks += 1; }, get() { return ""; } });
@@ -35,8 +37,10 @@ global.document = {
 global.window = {
   location: { search: "?run=r1&token=t%26k", href: "http://127.0.0.1/?run=r1&token=t%26k" },
   history: { replaceState() {} },
-  setInterval() {},
+  setInterval(fn) { poll = fn; },
 };
+let poll = null;
+const offline = process.argv[3] === "offline";
 let source = null;
 global.EventSource = class {
   constructor(url) { this.url = url; this.listeners = {}; this.closed = false; source = this; }
@@ -44,7 +48,10 @@ global.EventSource = class {
   close() { this.closed = true; }
 };
 global.EventSource.CLOSED = 2;
-global.fetch = async () => ({ ok: true, json: async () => [] });
+global.fetch = async () => {
+  if (offline) throw new TypeError("Failed to fetch");
+  return { ok: true, json: async () => [{ id: "r1", status: "ended", events: 1, started: 0 }] };
+};
 
 const [pagePath] = process.argv.slice(2);
 const html = fs.readFileSync(pagePath, "utf8");
@@ -56,18 +63,33 @@ for (const line of fs.readFileSync(0, "utf8").split("\n")) {
   const message = JSON.parse(line);
   source.listeners.message({ data: message.data, lastEventId: message.id });
 }
-source.listeners.end({ data: "{}" });
+
+async function finish() {
+  if (offline) {
+    source.readyState = 0; // CONNECTING: the browser retries by itself
+    source.listeners.error({});
+  } else {
+    source.listeners.end({ data: "{}" });
+  }
+  await poll();
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  report();
+}
 
 function tree(node) {
   if (node instanceof FakeText) return { text: node.data };
   return { tag: node.tag, cls: node.className, own: node.own, children: node.children.map(tree) };
 }
+function report() {
 process.stdout.write(JSON.stringify({
   url: source.url,
   closed: source.closed,
   htmlSinks,
   status: elements.status.textContent,
+  runsStatus: elements["runs-status"].textContent,
   summary: elements["run-summary"].textContent,
   text: elements.events.textContent,
   events: tree(elements.events),
 }));
+}
+finish();

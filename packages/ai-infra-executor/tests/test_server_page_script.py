@@ -19,13 +19,13 @@ pytestmark = pytest.mark.skipif(NODE is None, reason="needs node")
 HOSTILE = "<img src=x onerror=alert(1)>&amp;\u202e"
 
 
-def _render(messages: list[tuple[str, dict[str, object]]]) -> dict[str, object]:
+def _render(messages: list[tuple[str, dict[str, object]]], *mode: str) -> dict[str, object]:
     page = importlib.resources.files("ai_infra_executor").joinpath("web").joinpath("index.html")
     with importlib.resources.as_file(page) as path:
         lines = "".join(json.dumps({"id": i, "data": json.dumps(e)}) + "\n" for i, e in messages)
         harness = Path(__file__).with_name("page_harness.js")
         out = subprocess.run(
-            [NODE, str(harness), str(path)],
+            [NODE, str(harness), str(path), *mode],
             input=lines,
             capture_output=True,
             text=True,
@@ -79,3 +79,14 @@ def test_the_page_skips_an_id_it_has_shown_and_shows_a_reset():
     assert rendered["text"].endswith(" more")
     assert "again" not in rendered["text"]
     assert "no longer kept" in rendered["text"]
+
+
+def test_the_list_poll_never_overwrites_the_runs_own_status():
+    """The runs list is polled every few seconds; what it finds (or fails to) goes
+    in the list's own line, never over the shown run's "ended" or "reconnecting"."""
+    token = [("1-1", {"type": "token", "content": "x"})]
+    ended = _render(token)
+    assert (ended["status"], ended["runsStatus"]) == ("the run has ended", "1 run(s)")
+    dropped = _render(token, "offline")
+    assert dropped["status"] == "reconnecting..."
+    assert dropped["runsStatus"] == "cannot reach the server"
