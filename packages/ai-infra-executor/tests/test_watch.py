@@ -73,8 +73,12 @@ async def test_a_watch_survives_a_server_restart_and_loses_and_repeats_nothing()
     got: list[int] = []
     retries: list[str] = []
 
+    restarted = asyncio.Event()
+
     async def produce() -> None:
         for n in range(300):
+            if n == 150:  # the rest only once the server is back: the run cannot end
+                await restarted.wait()  # on the first connection, however fast it goes
             await log.append(run_id, {"type": "progress", "data": {"n": n}})
             await asyncio.sleep(0.002)
         await log.end(run_id)
@@ -95,6 +99,7 @@ async def test_a_watch_survives_a_server_restart_and_loses_and_repeats_nothing()
     await task
     await asyncio.sleep(0.3)
     server, task = await _serve(create_app(log), port)  # ...and comes back
+    restarted.set()
     await producer
     await asyncio.wait_for(watcher, 30)
     server.should_exit = True
