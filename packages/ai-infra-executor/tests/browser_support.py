@@ -16,16 +16,14 @@ import importlib.util
 import os
 import shutil
 import signal
-import socket
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 from redis_support import REDIS_SERVER
+from serve_support import start_serve
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
@@ -97,23 +95,17 @@ class ServeProcess:
 
     def start(self, timeout: float = 60.0) -> None:
         """Start it and wait until it accepts connections."""
-        command = [sys.executable, "-m", "ai_infra_executor", "serve", "--redis", self.redis_url]
         with self.log.open("ab") as out:
-            process = subprocess.Popen(
-                [*command, "--port", str(self.port)], stdout=out, stderr=subprocess.STDOUT
-            )
-        self._process = process
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
             try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
-                    return
-            except OSError:
-                if process.poll() is not None:
-                    raise RuntimeError(f"serve exited at start:\n{self.log.read_text()}") from None
-                time.sleep(0.05)
-        self.kill()
-        raise RuntimeError(f"serve did not listen within {timeout} s:\n{self.log.read_text()}")
+                self._process = start_serve(
+                    self.port,
+                    ["--redis", self.redis_url],
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                    wait=timeout,
+                )
+            except RuntimeError as error:
+                raise RuntimeError(f"{error}:\n{self.log.read_text()}") from None
 
     def kill(self) -> None:
         """SIGKILL: no shutdown, no goodbye to the connections."""
