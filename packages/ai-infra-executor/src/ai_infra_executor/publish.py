@@ -6,7 +6,10 @@ cannot be reached (a Redis restart, a network blip) the events wait in a bounded
 buffer and are retried, in order, until it is back. Past the bound, further
 events are dropped: the publisher logs one line when it starts dropping, and once
 the log is back it appends, where the events were lost, one ``error`` event saying
-how many. Nothing is lost silently.
+how many. Nothing is lost silently. Nothing is appended twice either: the
+publisher numbers the events it appends (from 1, per run) and the log skips the
+numbers it already holds, so retrying an append whose reply was lost (Redis
+applied it, then the connection dropped) does not repeat its events.
 
 What is appended is each event's wire dict exactly as the JSON format writes it
 (``JsonFormatter``'s output, parsed back), so a watcher reads what ``--format
@@ -89,6 +92,7 @@ class Publisher:
         self.close_timeout = close_timeout
         #: How many events were dropped because the buffer was full.
         self.lost = 0
+        self._appended = 0  # how many events were appended: the number of the last
         self._queue: deque[dict[str, Any] | _Gap] = deque()
         self._pending = 0  # events (not gaps) in the queue
         self._formatter = JsonFormatter()
@@ -185,7 +189,8 @@ class Publisher:
                     events.append(item)
                 taken = len(events)
             try:
-                await self.log.append_many(self.run_id, events)
+                # Numbered: a retry of an append that was applied adds nothing again.
+                await self.log.append_many(self.run_id, events, first_seq=self._appended + 1)
             except ValueError:
                 # The run was ended by someone else: nothing more can be appended.
                 logger.warning(
@@ -204,6 +209,7 @@ class Publisher:
                 continue
             self._reachable = True
             delay = self.retry_delay
+            self._appended += len(events)
             for _ in range(taken):
                 self._queue.popleft()
             if not isinstance(head, _Gap):
