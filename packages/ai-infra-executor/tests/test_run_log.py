@@ -314,3 +314,26 @@ async def test_a_redis_tail_follows_a_run_appended_by_another_client(
     finally:
         await writer.close()
         await reader.close()
+
+
+@needs_redis
+async def test_a_redis_feed_stopped_before_it_ran_still_wakes_its_tails(
+    redis_server: RedisServer,
+) -> None:
+    # Closing the log just after a tail began to wait on a new feed (whose task had not
+    # run yet) left the tail waiting for ever: the cancelled task never ran its finally.
+    import redis.asyncio as redis
+
+    from ai_infra_executor.run_log_redis import _Feed
+
+    client = redis.Redis.from_url(redis_server.url)
+    try:
+        feed = _Feed(client, f"never-{uuid.uuid4().hex}", "1-0", 10)
+        feed.attach()
+        changed = feed.changed
+        await feed.stop()  # before the feed's task ever ran
+        assert feed.done
+        assert changed.is_set()
+        assert not feed.covers("1-0")
+    finally:
+        await client.aclose()

@@ -480,3 +480,6 @@ class _Feed:
         self._task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await self._task
+        if not self.done:  # cancelled before it ever ran: its ``finally`` did not
+            self.done = True
+            self._wake()
