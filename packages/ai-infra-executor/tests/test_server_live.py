@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import random
 import signal
 import socket
@@ -147,6 +148,48 @@ async def test_a_watcher_that_stops_reading_is_dropped_and_slows_no_one(log):
             assert log.open_tails == 0
         finally:
             stuck.close()
+
+
+async def test_a_dropped_watcher_is_logged_at_info_not_as_an_error_by_uvicorn(
+    log, caplog: pytest.LogCaptureFixture
+):
+    await log.append("r", {"type": "run_start"})
+    app = create_app(log, watcher_buffer=8, stall_timeout=0.3)
+    server_errors = logging.getLogger("uvicorn.error")
+    caplog.set_level(logging.INFO, logger="ai_infra_executor.server_sse")
+    async with live_server(app) as url:
+        server_errors.addHandler(caplog.handler)
+        host, port = url.removeprefix("http://").split(":")
+        stuck = socket.socket()
+        stuck.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        stuck.connect((host, int(port)))
+        stuck.setblocking(False)
+        try:
+            await asyncio.get_running_loop().sock_sendall(
+                stuck, b"GET /runs/r/events HTTP/1.1\r\nHost: x\r\n\r\n"
+            )  # then reads nothing until it is dropped
+            await _produce(log, "r", 2000, size=2000)
+            async with asyncio.timeout(20):  # a guard against a hang, not a speed check
+                while not any("dropped" in r.getMessage() for r in caplog.records):
+                    await asyncio.sleep(0.01)
+                # The server closes the connection once the request is over (after
+                # uvicorn's log line, if any): read what it sent, to its end.
+                while await asyncio.get_running_loop().sock_recv(stuck, 1 << 16):
+                    pass
+        finally:
+            stuck.close()
+            server_errors.removeHandler(caplog.handler)
+    ours = [r for r in caplog.records if r.name == "ai_infra_executor.server_sse"]
+    assert any(r.levelno == logging.INFO and "dropped" in r.getMessage() for r in ours)
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
+    assert not any(r.exc_info for r in caplog.records)
+    # Only event streams' unfinished ends are hidden: elsewhere uvicorn's line stays.
+    server_errors.addHandler(caplog.handler)
+    try:
+        server_errors.error("ASGI callable returned without completing response.")
+    finally:
+        server_errors.removeHandler(caplog.handler)
+    assert caplog.records[-1].levelno == logging.ERROR
 
 
 async def test_huge_headers_are_refused_and_the_server_goes_on(log):
