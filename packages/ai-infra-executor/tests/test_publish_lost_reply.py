@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import pytest
 import run_log_support
 from redis_support import RedisServer, needs_redis
 from test_publish import numbered, stored, until
@@ -146,3 +148,26 @@ async def _holds(log: RunLog, run_id: str, n: int) -> bool:
         return len(await log.read(run_id, limit=10_000)) >= n
     except Exception:
         return False
+
+
+async def test_a_second_publisher_on_a_run_is_not_skipped_silently(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # Its numbers start at 1 too: the run skips them, and the publisher says so.
+    log = MemoryRunLog()
+    async with Publisher(log) as first:
+        first.put(numbered(0))
+        await until(lambda: _holds(log, first.run_id, 1))
+        with caplog.at_level(logging.WARNING, logger="ai_infra_executor.publish"):
+            second = Publisher(log, first.run_id)
+            second.put(numbered(1))
+            await until(lambda: _warned(caplog))
+            second.put(numbered(2))  # beyond the first's numbers: appended
+            await second.aclose()
+    assert stored(await log.read(first.run_id)) == [0, 2]
+    (record,) = caplog.records
+    assert "not appended" in record.getMessage()
+
+
+async def _warned(caplog: pytest.LogCaptureFixture) -> bool:
+    return bool(caplog.records)

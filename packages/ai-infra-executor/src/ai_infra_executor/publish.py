@@ -59,6 +59,8 @@ class Publisher:
     Args:
         log: where the events go.
         run_id: the run's id; ``None`` makes an unguessable one (:attr:`run_id`).
+            One publisher per run: a run that already holds numbered events (of
+            another publisher) skips this one's, which is logged as a warning.
         buffer: how many events may wait for the log; past it, events are
             dropped and an ``error`` event says how many.
         batch: at most this many events per append.
@@ -170,6 +172,7 @@ class Publisher:
     async def _drain(self) -> None:
         """Append the queue, in order, retrying after failures, until closed and empty."""
         delay = self.retry_delay
+        retrying = False  # the head of the queue failed to append before
         while True:
             if not self._queue:
                 if self._closing:
@@ -190,7 +193,7 @@ class Publisher:
                 taken = len(events)
             try:
                 # Numbered: a retry of an append that was applied adds nothing again.
-                await self.log.append_many(self.run_id, events, first_seq=self._appended + 1)
+                ids = await self.log.append_many(self.run_id, events, first_seq=self._appended + 1)
             except ValueError:
                 # The run was ended by someone else: nothing more can be appended.
                 logger.warning(
@@ -202,12 +205,22 @@ class Publisher:
                 return
             except Exception as exc:  # the log is unreachable: wait, retry the same
                 self._reachable = False
+                retrying = True
                 self._room.set()  # put_wait() callers stop waiting and drop
                 logger.debug("run %s: append failed (%r); retrying", self.run_id, exc)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, self.max_retry_delay)
                 continue
+            if len(ids) < len(events) and not retrying:
+                logger.warning(
+                    "run %s already held %d of the events numbered from %d (another "
+                    "publisher's?): they were not appended",
+                    self.run_id,
+                    len(events) - len(ids),
+                    self._appended + 1,
+                )
             self._reachable = True
+            retrying = False
             delay = self.retry_delay
             self._appended += len(events)
             for _ in range(taken):
