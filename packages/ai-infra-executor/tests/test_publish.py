@@ -140,11 +140,13 @@ class FlakyLog(MemoryRunLog):
         self.down = False
         self.failures = 0
 
-    async def append_many(self, run_id: str, events: Sequence[Mapping[str, Any]]) -> list[str]:
+    async def append_many(
+        self, run_id: str, events: Sequence[Mapping[str, Any]], *, first_seq: int | None = None
+    ) -> list[str]:
         if self.down:
             self.failures += 1
             raise ConnectionError("the log is down")
-        return await super().append_many(run_id, events)
+        return await super().append_many(run_id, events, first_seq=first_seq)
 
 
 async def test_while_the_log_is_down_events_wait_and_go_in_order_once_it_is_back(

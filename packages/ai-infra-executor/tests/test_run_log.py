@@ -4,7 +4,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
+import uuid
+from collections.abc import AsyncIterator
 
 import pytest
 import run_log_support
@@ -186,20 +189,98 @@ async def test_runs_and_info(make_log: MakeLog) -> None:
     assert await log.info("first") == runs[1]
 
 
-async def test_the_memory_log_drops_the_oldest_ended_runs_first() -> None:
-    log = MemoryRunLog(max_runs=3)
+async def _until_gone(tail: AsyncIterator[LogEntry]) -> list[LogEntry]:
+    """What is left of *tail*: to its end, or until it says its run is gone."""
+    got: list[LogEntry] = []
+    with contextlib.suppress(UnknownRunError):
+        async for entry in tail:
+            got.append(entry)
+    return got
+
+
+async def test_the_log_keeps_max_runs_dropping_the_oldest_ended_runs_first(
+    make_log: MakeLog,
+) -> None:
+    log = make_log(100, max_runs=3)
     for name in ("a", "b", "c"):
         await log.append(name, ev(0))
     await log.end("b")
     await log.append("d", ev(0))  # b goes: the oldest ended run
     assert [r.id for r in await log.runs()] == ["d", "c", "a"]
-    tail = asyncio.create_task(collect(log, "a"))
-    await asyncio.sleep(0)
-    await log.append("e", ev(0))  # nothing ended: a, the oldest, goes; its tail ends
-    assert numbers(await asyncio.wait_for(tail, 5)) == [0]
+    tail = log.tail("a")
+    assert numbers([await anext(tail)]) == [0]
+    rest = asyncio.create_task(_until_gone(tail))
+    await asyncio.sleep(0.05)  # the tail waits for a's next event (not a timing check)
+    await log.append("e", ev(0))  # nothing ended: a, the oldest, goes; its tail stops
+    assert await asyncio.wait_for(rest, 10) == []
     assert [r.id for r in await log.runs()] == ["e", "d", "c"]
-    with pytest.raises(UnknownRunError):
-        await log.info("a")
+    for call in (log.info("a"), log.read("a"), log.info("b"), log.read("b")):
+        with pytest.raises(UnknownRunError):
+            await call
+    # A dropped run's id names a new run when appended to again: it holds only its own.
+    await log.append("a", ev(7))
+    assert numbers(await log.read("a")) == [7]
+    assert [r.id for r in await log.runs()] == ["a", "e", "d"]
+
+
+@needs_redis
+async def test_on_redis_the_runs_and_their_keys_stay_within_max_runs(
+    redis_server: RedisServer,
+) -> None:
+    import redis.asyncio as redis
+
+    from ai_infra_executor.run_log_redis import RedisRunLog
+
+    prefix = f"bounded-{uuid.uuid4().hex}:"
+    log = RedisRunLog(redis_server.url, max_runs=5, prefix=prefix)
+    reference = MemoryRunLog(max_runs=5)
+    client = redis.Redis.from_url(redis_server.url)
+    try:
+        for i in range(40):
+            for each in (log, reference):
+                await each.append_many(f"run{i:02}", [ev(0), ev(1)])
+                if i % 3 == 0:
+                    await each.end(f"run{i:02}")
+        kept = await log.runs()
+        assert [(r.id, r.status) for r in kept] == [
+            (r.id, r.status) for r in await reference.runs()
+        ]
+        assert len(kept) == 5
+        assert await client.zcard(f"{prefix}runs") == 5
+        assert await client.zcard(f"{prefix}ended") == sum(r.status == "ended" for r in kept)
+        hashes = [k async for k in client.scan_iter(match=f"{prefix}run:*")]
+        assert len(hashes) == 5
+        # A dropped running run's stream lingers for its tails, then expires.
+        streams = [k async for k in client.scan_iter(match=f"{prefix}events:*")]
+        assert len(streams) > 5
+        kept_ids = {r.id for r in kept}
+        for key in streams:
+            if key.decode().removeprefix(f"{prefix}events:") not in kept_ids:
+                assert 0 < await client.ttl(key) <= 60
+    finally:
+        await log.close()
+        await client.aclose()
+
+
+async def test_numbered_appends_skip_the_events_the_run_already_holds(make_log: MakeLog) -> None:
+    log = make_log(10_000)
+    first = await log.append_many("r", [ev(0), ev(1), ev(2)], first_seq=1)
+    assert len(first) == 3
+    # The same append again (retried: the first try was applied, its reply lost).
+    assert await log.append_many("r", [ev(0), ev(1), ev(2)], first_seq=1) == []
+    # A retry that took more events since: only the new ones are added.
+    added = await log.append_many("r", [ev(1), ev(2), ev(3), ev(4)], first_seq=2)
+    entries = await log.read("r")
+    assert numbers(entries) == [0, 1, 2, 3, 4]
+    assert [e.id for e in entries] == first + added
+    # Unnumbered events are always added; numbering is per run.
+    await log.append("r", ev(5))
+    assert len(await log.append_many("r", [ev(6)], first_seq=6)) == 1
+    assert len(await log.append_many("other", [ev(0)], first_seq=1)) == 1
+    assert numbers(await log.read("r")) == [0, 1, 2, 3, 4, 5, 6]
+    with pytest.raises(ValueError, match="first_seq"):
+        await log.append_many("r", [ev(9)], first_seq=0)
+    assert (await log.info("r")).events == 7
 
 
 async def test_closing_the_log_ends_its_tails(make_log: MakeLog) -> None:
@@ -233,3 +314,26 @@ async def test_a_redis_tail_follows_a_run_appended_by_another_client(
     finally:
         await writer.close()
         await reader.close()
+
+
+@needs_redis
+async def test_a_redis_feed_stopped_before_it_ran_still_wakes_its_tails(
+    redis_server: RedisServer,
+) -> None:
+    # Closing the log just after a tail began to wait on a new feed (whose task had not
+    # run yet) left the tail waiting for ever: the cancelled task never ran its finally.
+    import redis.asyncio as redis
+
+    from ai_infra_executor.run_log_redis import _Feed
+
+    client = redis.Redis.from_url(redis_server.url)
+    try:
+        feed = _Feed(client, f"never-{uuid.uuid4().hex}", "1-0", 10)
+        feed.attach()
+        changed = feed.changed
+        await feed.stop()  # before the feed's task ever ran
+        assert feed.done
+        assert changed.is_set()
+        assert not feed.covers("1-0")
+    finally:
+        await client.aclose()

@@ -7,10 +7,10 @@ import sys
 import types
 
 import pytest
-from server_support import ListRunLog
 
 import ai_infra_executor.server
 from ai_infra_executor.cli import EXIT_OK, EXIT_USAGE, build_parser, main
+from ai_infra_executor.run_log_memory import MemoryRunLog
 
 
 @pytest.fixture
@@ -29,7 +29,7 @@ def served(monkeypatch):
 def _backend(monkeypatch, module: str, cls: str) -> list[tuple[object, ...]]:
     made: list[tuple[object, ...]] = []
 
-    class Log(ListRunLog):
+    class Log(MemoryRunLog):  # the real one, recording what it was made with
         def __init__(self, *args: object) -> None:
             super().__init__()
             made.append(args)

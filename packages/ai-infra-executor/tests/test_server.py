@@ -1,5 +1,6 @@
 """The watch server (``ai_infra_executor.server``): routes, SSE framing and ids, resuming,
-formats, errors, the page."""
+formats, errors, the page; on both real run logs (MemoryRunLog, and RedisRunLog on a
+real redis-server)."""
 
 from __future__ import annotations
 
@@ -7,19 +8,34 @@ import re
 
 import httpx
 import pytest
-from server_support import ListRunLog, data_frames, parse_frames
+import run_log_support
+from run_log_support import MakeLog
+from server_support import data_frames, parse_frames
 
-from ai_infra_executor.run_log import RESET_EVENT_TYPE
+from ai_infra_executor.run_log import RESET_EVENT_TYPE, RunLog
+from ai_infra_executor.run_log_memory import MemoryRunLog
 from ai_infra_executor.server import create_app
 from ai_infra_executor.server_sse import FrameCache
+
+redis_server = run_log_support.redis_server
+make_log = run_log_support.make_log
 
 
 def _events(n: int) -> list[dict[str, object]]:
     return [{"type": "token", "content": f"t{i} <b>&</b>\n\x1b[31m"} for i in range(n)]
 
 
-async def _log_with(run_id: str, events: list[dict[str, object]], *, ended: bool = True, keep=None):
-    log = ListRunLog(keep)
+async def _log_with(
+    make_log: MakeLog,
+    run_id: str,
+    events: list[dict[str, object]],
+    *,
+    ended: bool = True,
+    keep: int = 100_000,
+) -> tuple[RunLog, list[str]]:
+    """A fresh log (of the test's backend) keeping about *keep* events a run, holding
+    *events* as run *run_id*; their ids."""
+    log = make_log(keep)
     ids = [await log.append(run_id, e) for e in events]
     if ended:
         await log.end(run_id)
@@ -30,8 +46,8 @@ def _client(app) -> httpx.AsyncClient:
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")
 
 
-async def test_runs_lists_every_run_with_status_start_and_count():
-    log, _ = await _log_with("run-a", _events(3))
+async def test_runs_lists_every_run_with_status_start_and_count(make_log):
+    log, _ = await _log_with(make_log, "run-a", _events(3))
     await log.append("run-b", {"type": "run_start"})
     async with _client(create_app(log)) as client:
         response = await client.get("/runs")
@@ -44,9 +60,9 @@ async def test_runs_lists_every_run_with_status_start_and_count():
     assert all(isinstance(r["started"], float) for r in runs)
 
 
-async def test_events_are_sse_frames_with_the_log_id_then_the_end_event():
+async def test_events_are_sse_frames_with_the_log_id_then_the_end_event(make_log):
     events = _events(5)
-    log, ids = await _log_with("r", events)
+    log, ids = await _log_with(make_log, "r", events)
     async with _client(create_app(log)) as client:
         response = await client.get("/runs/r/events")
     assert response.status_code == 200
@@ -63,9 +79,9 @@ async def test_events_are_sse_frames_with_the_log_id_then_the_end_event():
 
 
 @pytest.mark.parametrize("how", ["header", "query", "both"])
-async def test_resuming_after_any_id_gives_exactly_the_events_after_it(how):
+async def test_resuming_after_any_id_gives_exactly_the_events_after_it(how, make_log):
     events = _events(6)
-    log, ids = await _log_with("r", events)
+    log, ids = await _log_with(make_log, "r", events)
     async with _client(create_app(log)) as client:
         for k, last in enumerate(ids):
             headers, params = {}, {}
@@ -81,16 +97,21 @@ async def test_resuming_after_any_id_gives_exactly_the_events_after_it(how):
             assert [f.json() for f in data] == events[k + 1 :]
 
 
-async def test_an_id_older_than_the_log_holds_gets_the_reset_event_first():
-    log, ids = await _log_with("r", _events(10), keep=4)
+async def test_an_id_older_than_the_log_holds_gets_the_reset_event_first(make_log):
+    # A small bound forces trimming (Redis trims whole blocks: about 100 to 200 are kept).
+    log, ids = await _log_with(make_log, "r", _events(1000), keep=100)
     async with _client(create_app(log)) as client:
         response = await client.get("/runs/r/events", headers={"Last-Event-ID": ids[1]})
     data = data_frames(parse_frames(response.text))
     assert data[0].json()["type"] == RESET_EVENT_TYPE
-    assert [f.id for f in data[1:]] == ids[6:]
+    kept = [f.id for f in data[1:]]
+    oldest = ids.index(kept[0])
+    assert 2 < oldest <= 900
+    assert kept == ids[oldest:]  # the oldest kept, then every later event: no gap
+    assert data[0].id == ids[oldest - 1]  # resuming after the reset gives the oldest kept
 
 
-async def test_ag_ui_frames_parse_and_carry_the_id_of_the_log_event_behind_them():
+async def test_ag_ui_frames_parse_and_carry_the_id_of_the_log_event_behind_them(make_log):
     events = [
         {"type": "run_start", "message": "go", "data": {"total_tasks": 1}},
         {"type": "token", "content": "Hello"},
@@ -98,7 +119,7 @@ async def test_ag_ui_frames_parse_and_carry_the_id_of_the_log_event_behind_them(
         {"type": "tool_end", "tool": "read", "tool_id": "c1", "result": "ok"},
         {"type": "run_end", "message": "done", "data": {"completed": 1}},
     ]
-    log, ids = await _log_with("r", events)
+    log, ids = await _log_with(make_log, "r", events)
     async with _client(create_app(log)) as client:
         response = await client.get("/runs/r/events", params={"format": "ag-ui"})
     frames = [f for f in parse_frames(response.text) if f.data is not None]
@@ -123,9 +144,9 @@ async def test_ag_ui_frames_parse_and_carry_the_id_of_the_log_event_behind_them(
     assert not any(f.event == "end" for f in parse_frames(response.text))
 
 
-async def test_vercel_ai_frames_parse_and_end_with_done():
+async def test_vercel_ai_frames_parse_and_end_with_done(make_log):
     events = [{"type": "token", "content": "Hi"}, {"type": "done"}]
-    log, ids = await _log_with("r", events)
+    log, ids = await _log_with(make_log, "r", events)
     async with _client(create_app(log)) as client:
         response = await client.get("/runs/r/events", params={"format": "vercel-ai"})
     frames = [f for f in parse_frames(response.text) if f.data is not None]
@@ -136,17 +157,17 @@ async def test_vercel_ai_frames_parse_and_end_with_done():
     assert {f.id for f in frames if f.id is not None} <= set(ids)
 
 
-async def test_a_log_event_without_frames_still_moves_the_client_past_it():
+async def test_a_log_event_without_frames_still_moves_the_client_past_it(make_log):
     # vercel-ai gives no chunk once its message is finished; the id must still be sent
     events = [{"type": "done"}, {"type": "token", "content": "late"}]
-    log, ids = await _log_with("r", events)
+    log, ids = await _log_with(make_log, "r", events)
     async with _client(create_app(log)) as client:
         response = await client.get("/runs/r/events", params={"format": "vercel-ai"})
     assert [f.id for f in parse_frames(response.text) if f.id is not None][-1] == ids[-1]
 
 
-async def test_unknown_run_is_404_and_bad_input_is_400():
-    log, _ = await _log_with("r", _events(1))
+async def test_unknown_run_is_404_and_bad_input_is_400(make_log):
+    log, _ = await _log_with(make_log, "r", _events(1))
     async with _client(create_app(log)) as client:
         assert (await client.get("/runs/nope/events")).status_code == 404
         for bad in ("abc", "1-2-3", "1-x", "-1", "1-", "9" * 30 + "-1", " 1-1", "1-1 "):
@@ -158,8 +179,8 @@ async def test_unknown_run_is_404_and_bad_input_is_400():
         assert (await client.get("/runs")).status_code == 200  # nothing else disturbed
 
 
-async def test_with_a_token_every_route_needs_it():
-    log, _ = await _log_with("r", _events(2))
+async def test_with_a_token_every_route_needs_it(make_log):
+    log, _ = await _log_with(make_log, "r", _events(2))
     app = create_app(log, token="s3cret")
     async with _client(app) as client:
         for path in ("/", "/runs", "/runs/r/events", "/runs/nope/events", "/elsewhere"):
@@ -177,11 +198,11 @@ async def test_with_a_token_every_route_needs_it():
 
 def test_an_empty_token_is_refused():
     with pytest.raises(ValueError, match="token"):
-        create_app(ListRunLog(), token="")
+        create_app(MemoryRunLog(), token="")
 
 
-async def test_no_cors_unless_configured():
-    log, _ = await _log_with("r", _events(1))
+async def test_no_cors_unless_configured(make_log):
+    log, _ = await _log_with(make_log, "r", _events(1))
     origin = {"Origin": "https://elsewhere.example"}
     async with _client(create_app(log)) as client:
         response = await client.get("/runs", headers=origin)
@@ -192,7 +213,7 @@ async def test_no_cors_unless_configured():
 
 
 async def test_the_page_is_served_and_inserts_text_only_as_text():
-    async with _client(create_app(ListRunLog())) as client:
+    async with _client(create_app(MemoryRunLog())) as client:
         response = await client.get("/")
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/html")
@@ -219,16 +240,22 @@ def test_the_frame_cache_is_bounded_and_keeps_runs_apart():
     assert (cache.get("b", "1-1"), cache.get("a", "1-2")) == ("B1", "A2")
 
 
-async def test_watchers_of_two_runs_whose_ids_coincide_each_get_their_own_events():
-    log = ListRunLog(ms=1)
-    first = await log.append("a", {"type": "token", "content": "run a"})
-    await log.end("a")
-    log._seq -= 1  # run b's event gets the same id as run a's (as two Redis streams can)
-    assert await log.append("b", {"type": "token", "content": "run b"}) == first
-    await log.end("b")
+async def test_watchers_of_two_runs_whose_ids_coincide_each_get_their_own_events(make_log):
+    # Each run numbers its own events (Redis: one stream a run): the first events of two
+    # runs started in the same millisecond have the same id. Start pairs until one does.
+    log = make_log(100, max_runs=10_000)
+    for attempt in range(1000):
+        a, b = f"a{attempt}", f"b{attempt}"
+        first = await log.append(a, {"type": "token", "content": "run a"})
+        if await log.append(b, {"type": "token", "content": "run b"}) == first:
+            break
+    else:
+        pytest.fail("no two runs started in the same millisecond in 1000 tries")
+    await log.end(a)
+    await log.end(b)
     async with _client(create_app(log)) as client:
         for _ in range(2):  # the second time from the cache
-            a = data_frames(parse_frames((await client.get("/runs/a/events")).text))
-            b = data_frames(parse_frames((await client.get("/runs/b/events")).text))
-            assert [f.json()["content"] for f in a] == ["run a"]
-            assert [f.json()["content"] for f in b] == ["run b"]
+            a_frames = data_frames(parse_frames((await client.get(f"/runs/{a}/events")).text))
+            b_frames = data_frames(parse_frames((await client.get(f"/runs/{b}/events")).text))
+            assert [f.json()["content"] for f in a_frames] == ["run a"]
+            assert [f.json()["content"] for f in b_frames] == ["run b"]

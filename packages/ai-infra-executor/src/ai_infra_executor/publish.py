@@ -6,7 +6,10 @@ cannot be reached (a Redis restart, a network blip) the events wait in a bounded
 buffer and are retried, in order, until it is back. Past the bound, further
 events are dropped: the publisher logs one line when it starts dropping, and once
 the log is back it appends, where the events were lost, one ``error`` event saying
-how many. Nothing is lost silently.
+how many. Nothing is lost silently. Nothing is appended twice either: the
+publisher numbers the events it appends (from 1, per run) and the log skips the
+numbers it already holds, so retrying an append whose reply was lost (Redis
+applied it, then the connection dropped) does not repeat its events.
 
 What is appended is each event's wire dict exactly as the JSON format writes it
 (``JsonFormatter``'s output, parsed back), so a watcher reads what ``--format
@@ -56,6 +59,8 @@ class Publisher:
     Args:
         log: where the events go.
         run_id: the run's id; ``None`` makes an unguessable one (:attr:`run_id`).
+            One publisher per run: a run that already holds numbered events (of
+            another publisher) skips this one's, which is logged as a warning.
         buffer: how many events may wait for the log; past it, events are
             dropped and an ``error`` event says how many.
         batch: at most this many events per append.
@@ -89,6 +94,7 @@ class Publisher:
         self.close_timeout = close_timeout
         #: How many events were dropped because the buffer was full.
         self.lost = 0
+        self._appended = 0  # how many events were appended: the number of the last
         self._queue: deque[dict[str, Any] | _Gap] = deque()
         self._pending = 0  # events (not gaps) in the queue
         self._formatter = JsonFormatter()
@@ -166,6 +172,7 @@ class Publisher:
     async def _drain(self) -> None:
         """Append the queue, in order, retrying after failures, until closed and empty."""
         delay = self.retry_delay
+        retrying = False  # the head of the queue failed to append before
         while True:
             if not self._queue:
                 if self._closing:
@@ -185,7 +192,8 @@ class Publisher:
                     events.append(item)
                 taken = len(events)
             try:
-                await self.log.append_many(self.run_id, events)
+                # Numbered: a retry of an append that was applied adds nothing again.
+                ids = await self.log.append_many(self.run_id, events, first_seq=self._appended + 1)
             except ValueError:
                 # The run was ended by someone else: nothing more can be appended.
                 logger.warning(
@@ -197,13 +205,24 @@ class Publisher:
                 return
             except Exception as exc:  # the log is unreachable: wait, retry the same
                 self._reachable = False
+                retrying = True
                 self._room.set()  # put_wait() callers stop waiting and drop
                 logger.debug("run %s: append failed (%r); retrying", self.run_id, exc)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, self.max_retry_delay)
                 continue
+            if len(ids) < len(events) and not retrying:
+                logger.warning(
+                    "run %s already held %d of the events numbered from %d (another "
+                    "publisher's?): they were not appended",
+                    self.run_id,
+                    len(events) - len(ids),
+                    self._appended + 1,
+                )
             self._reachable = True
+            retrying = False
             delay = self.retry_delay
+            self._appended += len(events)
             for _ in range(taken):
                 self._queue.popleft()
             if not isinstance(head, _Gap):

@@ -116,12 +116,27 @@ class RunLog(Protocol):
         """
         ...
 
-    async def append_many(self, run_id: str, events: Sequence[Mapping[str, Any]]) -> list[str]:
-        """Add *events*, in order, at once (all or none); their ids. No events: no
-        change (a run is made by its first event).
+    async def append_many(
+        self,
+        run_id: str,
+        events: Sequence[Mapping[str, Any]],
+        *,
+        first_seq: int | None = None,
+    ) -> list[str]:
+        """Add *events*, in order, at once (all or none); the ids of those added. No
+        events: no change (a run is made by its first event).
+
+        Args:
+            run_id: the run (made when new).
+            events: the wire dicts to add.
+            first_seq: the sender's number of ``events[0]`` (at least 1; the others
+                follow, one more each). The run keeps the highest number it was given
+                and skips any event numbered at or below it: an append retried after
+                its reply was lost (it was applied) adds nothing twice. ``None``: the
+                events are not numbered, and all are added.
 
         Raises:
-            ValueError: the run has ended.
+            ValueError: the run has ended, or *first_seq* is below 1.
         """
         ...
 

@@ -3,7 +3,8 @@
 Each run keeps at most ``max_events_per_run`` events (the oldest are dropped; a
 reader whose position was dropped gets the reset event first, then the oldest
 kept) and the log keeps at most ``max_runs`` runs (the oldest ended runs are
-dropped first, then the oldest running ones). Tails wait on an :class:`asyncio.Event`
+dropped first, then the oldest running ones). Numbered appends (``first_seq``)
+skip the events the run already holds, by number. Tails wait on an :class:`asyncio.Event`
 that every append and end replace, so any number of them share one wake-up.
 
 Not thread-safe: use it from one event loop.
@@ -40,6 +41,7 @@ class _Run:
         "keys",
         "last_dropped",
         "last_key",
+        "seq",
         "started",
     )
 
@@ -52,6 +54,8 @@ class _Run:
         self.dropped = 0
         self.last_dropped: tuple[int, int] | None = None
         self.ended = False
+        #: The highest number of a numbered event appended (0: none).
+        self.seq = 0
         self.started = time.time()
         # Set (and replaced) on every append and on end: the tails' wake-up.
         self.changed = asyncio.Event()
@@ -135,13 +139,28 @@ class MemoryRunLog:
         """Add *event* (a wire dict) to the run (made when new); its id."""
         return (await self.append_many(run_id, (event,)))[0]
 
-    async def append_many(self, run_id: str, events: Sequence[Mapping[str, Any]]) -> list[str]:
-        """Add *events*, in order, at once; their ids."""
+    async def append_many(
+        self,
+        run_id: str,
+        events: Sequence[Mapping[str, Any]],
+        *,
+        first_seq: int | None = None,
+    ) -> list[str]:
+        """Add *events*, in order, at once; the ids of those added (numbered events
+        the run already holds, by *first_seq*, are skipped)."""
+        if first_seq is not None and first_seq < 1:
+            raise ValueError("first_seq must be at least 1")
         if not events:
             return []
         run = self._runs.get(run_id) or self._new_run(run_id)
         if run.ended:
             raise ValueError(f"run {run_id!r} has ended")
+        if first_seq is not None:
+            last_seq = first_seq + len(events) - 1
+            events = events[max(0, run.seq - first_seq + 1) :]  # skip those held
+            if not events:
+                return []
+            run.seq = last_seq
         ids: list[str] = []
         for event in events:
             key = run.next_key()

@@ -10,10 +10,18 @@ Keys, under a prefix (``ai-infra:`` by default):
   adds a last entry with an ``end`` field, which wakes the tails (``XREAD BLOCK``)
   so they stop.
 * ``run:<id>``, a hash: ``status`` (``running``/``ended``), ``started`` (Unix
-  seconds), ``ms`` (the ids' first part).
-* ``runs``, a sorted set of run ids by start time.
+  seconds), ``ms`` (the ids' first part), ``seq`` (the highest number of a
+  numbered event appended: a numbered append skips the events numbered at or
+  below it, so a retry whose first try was applied adds nothing twice).
+* ``runs``, a sorted set of run ids by start time, and ``ended``, the same for
+  the ended runs only. The log keeps at most ``max_runs`` runs: making one more
+  drops the oldest ended run (its hash and stream deleted), or when none has
+  ended, the oldest running one (its stream gets the end entry, so its tails
+  stop, and expires a minute later; its hash is deleted at once). A dropped run's
+  id then names no run, as with ``MemoryRunLog``.
 
-Appending, ending and reading are Lua scripts, each atomic: a reader learns in the
+Appending, ending and reading are Lua scripts, each atomic (appending may drop
+other runs' keys, which it names from the prefix: one Redis, not a Cluster): a reader learns in the
 same step as its events whether any event after its position was trimmed, and
 then gets the reset entry first instead of a silent gap. (``XADD MAXLEN ~`` does
 not record what it trimmed: Redis 7's ``max-deleted-entry-id`` counts only
@@ -44,30 +52,62 @@ from ai_infra_executor.run_log import (
 
 __all__ = ["RedisRunLog"]
 
-# KEYS: run hash, stream, runs index. ARGV: run id, now, now in ms, maxlen, event JSON...
+# KEYS: run hash, stream, runs index, ended index.
+# ARGV: run id, now, now in ms, maxlen, max runs, key prefix, first seq ('': none), event JSON...
 _APPEND = """
-local run = redis.call('HMGET', KEYS[1], 'status', 'ms')
+local run = redis.call('HMGET', KEYS[1], 'status', 'ms', 'seq')
 local status, ms = run[1], run[2]
 if status == 'ended' then return redis.error_reply('ENDED the run has ended') end
 if not status then
   ms = ARGV[3]
+  redis.call('DEL', KEYS[2])  -- what a dropped run of this id left for its tails
   redis.call('HSET', KEYS[1], 'status', 'running', 'started', ARGV[2], 'ms', ms)
   redis.call('ZADD', KEYS[3], ARGV[2], ARGV[1])
+  local excess = redis.call('ZCARD', KEYS[3]) - tonumber(ARGV[5])
+  while excess > 0 do
+    local victim = redis.call('ZRANGE', KEYS[4], 0, 0)[1]
+    local ended = victim ~= nil
+    if not ended then
+      local oldest = redis.call('ZRANGE', KEYS[3], 0, 1)
+      victim = oldest[1]
+      if victim == ARGV[1] then victim = oldest[2] end
+    end
+    local hash, stream = ARGV[6] .. 'run:' .. victim, ARGV[6] .. 'events:' .. victim
+    if ended then
+      redis.call('DEL', hash, stream)
+    else
+      local victim_ms = redis.call('HGET', hash, 'ms')
+      if victim_ms then redis.call('XADD', stream, victim_ms .. '-*', 'end', '1') end
+      redis.call('DEL', hash)
+      redis.call('EXPIRE', stream, 60)
+    end
+    redis.call('ZREM', KEYS[3], victim)
+    redis.call('ZREM', KEYS[4], victim)
+    excess = excess - 1
+  end
+end
+local first = 8
+if ARGV[7] ~= '' then
+  local numbered = tonumber(ARGV[7])
+  local held = tonumber(run[3] or '0')
+  if held >= numbered then first = first + held - numbered + 1 end
+  if first <= #ARGV then redis.call('HSET', KEYS[1], 'seq', tostring(numbered + #ARGV - 8)) end
 end
 local ids = {}
-for i = 5, #ARGV do
+for i = first, #ARGV do
   ids[#ids + 1] = redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[4], ms .. '-*', 'e', ARGV[i])
 end
 return ids
 """
 
-# KEYS: run hash, stream. ARGV: now. 0 when there is no such run.
+# KEYS: run hash, stream, ended index. ARGV: now, run id. 0 when there is no such run.
 _END = """
-local run = redis.call('HMGET', KEYS[1], 'status', 'ms')
+local run = redis.call('HMGET', KEYS[1], 'status', 'ms', 'started')
 if not run[1] then return 0 end
 if run[1] ~= 'ended' then
   redis.call('HSET', KEYS[1], 'status', 'ended', 'ended', ARGV[1])
   redis.call('XADD', KEYS[2], run[2] .. '-*', 'end', '1')
+  redis.call('ZADD', KEYS[3], run[3], ARGV[2])
 end
 return 1
 """
@@ -93,6 +133,8 @@ class RedisRunLog:
         url: the Redis server, e.g. ``redis://localhost:6379/0``.
         maxlen: about how many events a run keeps (``XADD MAXLEN ~``: Redis trims
             whole blocks, so a run may keep somewhat more).
+        max_runs: how many runs the log keeps; making one more drops the oldest
+            ended run (the oldest running one if none has ended).
         prefix: put before every key, to share a Redis database.
         max_connections: the most connections open at once (readers wait for one;
             each run being tailed holds one for its ``XREAD BLOCK``).
@@ -105,13 +147,15 @@ class RedisRunLog:
         url: str,
         *,
         maxlen: int = 100_000,
+        max_runs: int = 100,
         prefix: str = "ai-infra:",
         max_connections: int = 64,
         window: int = 10_000,
     ) -> None:
-        if maxlen < 1:
-            raise ValueError("maxlen must be at least 1")
+        if maxlen < 1 or max_runs < 1:
+            raise ValueError("maxlen and max_runs must be at least 1")
         self.maxlen = maxlen
+        self.max_runs = max_runs
         self.prefix = prefix
         pool = redis.BlockingConnectionPool.from_url(url, max_connections=max_connections)
         self._redis: redis.Redis = redis.Redis.from_pool(pool)
@@ -131,15 +175,33 @@ class RedisRunLog:
         """Add *event* (a wire dict) to the run (made when new); its id."""
         return (await self.append_many(run_id, (event,)))[0]
 
-    async def append_many(self, run_id: str, events: Sequence[Mapping[str, Any]]) -> list[str]:
-        """Add *events*, in order, in one atomic step; their ids."""
+    async def append_many(
+        self,
+        run_id: str,
+        events: Sequence[Mapping[str, Any]],
+        *,
+        first_seq: int | None = None,
+    ) -> list[str]:
+        """Add *events*, in order, in one atomic step; the ids of those added
+        (numbered events the run already holds, by *first_seq*, are skipped)."""
+        if first_seq is not None and first_seq < 1:
+            raise ValueError("first_seq must be at least 1")
         if not events:
             return []
         now = time.time()
-        args: list[Any] = [run_id, repr(now), int(now * 1000), self.maxlen]
+        args: list[Any] = [
+            run_id,
+            repr(now),
+            int(now * 1000),
+            self.maxlen,
+            self.max_runs,
+            self.prefix,
+            "" if first_seq is None else first_seq,
+        ]
         args.extend(orjson.dumps(event) for event in events)
+        keys = [*self._keys(run_id), f"{self.prefix}runs", f"{self.prefix}ended"]
         try:
-            ids = await self._append(keys=[*self._keys(run_id), f"{self.prefix}runs"], args=args)
+            ids = await self._append(keys=keys, args=args)
         except ResponseError as exc:
             if "ENDED" in str(exc):
                 raise ValueError(f"run {run_id!r} has ended") from None
@@ -148,7 +210,8 @@ class RedisRunLog:
 
     async def end(self, run_id: str) -> None:
         """Mark the run ended (a last ``end`` entry wakes the tails, which stop)."""
-        if not await self._end(keys=self._keys(run_id), args=[repr(time.time())]):
+        keys = [*self._keys(run_id), f"{self.prefix}ended"]
+        if not await self._end(keys=keys, args=[repr(time.time()), run_id]):
             raise UnknownRunError(run_id)
 
     async def _read_raw(
@@ -417,3 +480,6 @@ class _Feed:
         self._task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await self._task
+        if not self.done:  # cancelled before it ever ran: its ``finally`` did not
+            self.done = True
+            self._wake()

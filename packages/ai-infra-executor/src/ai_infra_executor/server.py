@@ -17,6 +17,11 @@ unknown format 400; with a token, a request without it (``Authorization: Bearer`
 or ``?token=`` for ``EventSource``) is 401, on every route. No CORS unless
 *cors_origins* are given. :func:`serve` runs the app with uvicorn, on 127.0.0.1 by default.
 
+A watcher the server drops on purpose (it stopped reading) is logged at info by
+:mod:`ai_infra_executor.server_sse`; uvicorn's error line for that response
+("ASGI callable returned without completing response.") is filtered out, for event
+streams only.
+
 Imports Starlette (the ``server`` extra); :func:`serve` imports uvicorn.
 """
 
@@ -26,9 +31,11 @@ import base64
 import hashlib
 import hmac
 import importlib.resources
+import logging
 import re
 import socket
 from collections.abc import Sequence
+from contextvars import ContextVar
 from typing import Final
 
 from starlette.applications import Starlette
@@ -51,6 +58,22 @@ TOKEN_ENV: Final = "AI_INFRA_SERVER_TOKEN"
 
 #: The watching page: one package data file, its script and style inline.
 _PAGE: Final = "index.html"
+
+#: Set while a request serves an event stream (in the request's own context): its
+#: response may end unfinished on purpose, when the watcher is dropped.
+_EVENT_STREAM: ContextVar[bool] = ContextVar("ai_infra_event_stream", default=False)
+
+
+class _IntendedDrops(logging.Filter):
+    """Drops uvicorn's error for an event stream that ended unfinished: the server
+    dropped the watcher on purpose, and said so at info (a client that went away is
+    not logged by uvicorn at all)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (_EVENT_STREAM.get() and "without completing response" in str(record.msg))
+
+
+_INTENDED_DROPS: Final = _IntendedDrops()
 
 
 def _page() -> tuple[bytes, dict[str, str]]:
@@ -164,6 +187,7 @@ def create_app(
             await log.info(run_id)
         except UnknownRunError:
             return _error(404, "no such run")
+        _EVENT_STREAM.set(True)
         return EventStream(
             log,
             run_id,
@@ -177,6 +201,7 @@ def create_app(
 
     if token == "":
         raise ValueError("token: give a non-empty token, or None for none")
+    logging.getLogger("uvicorn.error").addFilter(_INTENDED_DROPS)  # once: the same filter
     middleware: list[Middleware] = []
     if cors_origins:
         middleware.append(
