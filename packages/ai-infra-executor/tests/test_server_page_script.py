@@ -90,3 +90,16 @@ def test_the_list_poll_never_overwrites_the_runs_own_status():
     dropped = _render(token, "offline")
     assert dropped["status"] == "reconnecting..."
     assert dropped["runsStatus"] == "cannot reach the server"
+
+
+def test_tool_lines_show_arguments_and_results_only_when_the_events_carry_them():
+    rendered = _render(
+        [
+            ("1-1", {"type": "tool_start", "tool": "read", "tool_id": "a"}),
+            ("1-2", {"type": "tool_end", "tool": "read", "tool_id": "a"}),
+            ("1-3", {"type": "tool_start", "tool": "grep", "tool_id": "b", "arguments": {"q": 1}}),
+            ("1-4", {"type": "tool_end", "tool": "grep", "tool_id": "b", "result": "3 hits"}),
+        ]
+    )
+    texts = _texts(rendered["events"])
+    assert texts == ["\u2192 read", "\u2190 read", '\u2192 grep({"q":1})', "\u2190 grep: 3 hits"]
