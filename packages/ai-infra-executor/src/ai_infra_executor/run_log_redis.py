@@ -27,7 +27,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping, Sequence
 from typing import Any
 
 import orjson
@@ -221,6 +221,19 @@ class RedisRunLog:
         redis-py's errors when Redis cannot be reached (a reader resumes after the
         last id it got).
         """
+        async with contextlib.aclosing(self.tail_batches(run_id, after)) as batches:
+            async for batch in batches:
+                for entry in batch:
+                    yield entry
+
+    async def tail_batches(
+        self, run_id: str, after: str | None = None
+    ) -> AsyncGenerator[Sequence[LogEntry], None]:
+        """As :meth:`tail`, the events in the runs they come in (one read from Redis,
+        or what the run's feed got since the tail last looked; never empty): a
+        reader that takes many at once (the server's event streams) steps once per
+        batch, not once per event. The batches may be shared: do not change them.
+        """
         last = after
         if after is not None:
             parse_event_id(after)
@@ -237,8 +250,8 @@ class RedisRunLog:
                         feed.attach()
                         continue
                     entries, ended, last = await self._read_raw(run_id, last, 1000)
-                    for entry in entries:
-                        yield entry
+                    if entries:
+                        yield entries
                     if ended:
                         return
                     if entries or last is None:
@@ -248,9 +261,8 @@ class RedisRunLog:
                     continue
                 changed = feed.changed
                 entries, ended = feed.after(last)
-                for entry in entries:
-                    yield entry
                 if entries:
+                    yield entries
                     last = entries[-1].id
                     continue
                 if ended:
