@@ -10,6 +10,7 @@ from __future__ import annotations
 import shutil
 import socket
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -27,6 +28,28 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def start_serve(redis_url: str, port: int) -> subprocess.Popen[bytes]:
+    """``ai-infra-executor serve --redis REDIS_URL --port PORT`` as a child process,
+    once it listens (the caller kills it)."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "ai_infra_executor", "serve", "--redis", redis_url,
+         "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return process
+        except OSError:
+            if process.poll() is not None:
+                raise RuntimeError("serve exited at start") from None
+            time.sleep(0.05)
+    process.kill()
+    raise RuntimeError("serve did not listen within 30 s")
 
 
 class RedisServer:

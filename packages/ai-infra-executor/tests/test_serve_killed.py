@@ -7,13 +7,9 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
-from redis_support import RedisServer, free_port, needs_redis
+from redis_support import RedisServer, free_port, needs_redis, start_serve
 
 from ai_infra_executor.run_log_redis import RedisRunLog
 from ai_infra_executor.watch import watch_run
@@ -21,31 +17,11 @@ from ai_infra_executor.watch import watch_run
 pytestmark = needs_redis
 
 
-def _start_serve(redis_url: str, port: int) -> subprocess.Popen[bytes]:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "ai_infra_executor", "serve", "--redis", redis_url,
-         "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return process
-        except OSError:
-            if process.poll() is not None:
-                raise RuntimeError("serve exited at start") from None
-            time.sleep(0.05)
-    process.kill()
-    raise RuntimeError("serve did not listen within 30 s")
-
-
 async def test_a_watcher_resumes_from_redis_after_the_server_is_killed(tmp_path: Path) -> None:
     redis = RedisServer(tmp_path)
     redis.start()
     port = free_port()
-    serve = _start_serve(redis.url, port)
+    serve = start_serve(redis.url, port)
     log = RedisRunLog(redis.url)
     got: list[int] = []
     retries: list[str] = []
@@ -72,7 +48,7 @@ async def test_a_watcher_resumes_from_redis_after_the_server_is_killed(tmp_path:
         os.kill(serve.pid, signal.SIGKILL)  # no shutdown, no goodbye
         serve.wait(timeout=10)
         await asyncio.sleep(0.3)
-        serve = _start_serve(redis.url, port)
+        serve = start_serve(redis.url, port)
         await producer
         await asyncio.wait_for(watcher, 60)
     finally:
