@@ -3,16 +3,16 @@
     python sse_watchers.py URL WATCHERS [--out FILE]
 
 Opens *WATCHERS* connections to *URL* (``http://host:port/runs/ID/events``) at once,
-each a plain HTTP/1.1 ``GET`` over asyncio streams with ``Connection: close``, and
-reads each response to its end. Prints ``ready`` when every watcher has its response
-headers, then ``done SECONDS SECONDS`` when the last response has ended (seconds
-since ``ready``, and since the first connection was opened; nothing else is done
-while the responses are read). Then each body is
-parsed into its SSE frames (comments and ``retry:`` dropped) and the watchers are
-grouped by what they received: one JSON line on stdout says how many watchers got
-each distinct sequence and how many frames it has; with ``--out``, every distinct
-sequence is written there in full (a list of ``[id, event, data]``), so the caller
-can compare it with the run log.
+each a plain HTTP/1.1 ``GET`` with ``Connection: close`` on a bare asyncio protocol,
+and reads each response to its end. Prints ``ready`` when every watcher has its
+response headers, then ``done READY OPENED CPU`` when the last response has ended
+(seconds since ``ready``, seconds since the first connection was opened, and CPU
+seconds of this process so far; nothing else is done while the responses are read,
+they are only kept). Then each body is parsed into its SSE frames (comments and
+``retry:`` dropped) and the watchers are grouped by what they received: one JSON
+line on stdout says how many watchers got each distinct sequence and how many frames
+it has; with ``--out``, every distinct sequence is written there in full (a list of
+``[id, event, data]``), so the caller can compare it with the run log.
 
 Used by the 200-watchers test (test_many_watchers.py) and by the bench rows
 (bench/serve_rows.py), so that the watchers never share a process with the server
@@ -145,7 +145,7 @@ async def _main(url: str, watchers: int) -> list[bytes]:
     ready = time.perf_counter()
     bodies = await asyncio.gather(*tasks)
     end = time.perf_counter()
-    print(f"done {end - ready:.6f} {end - opened:.6f}", flush=True)
+    print(f"done {end - ready:.6f} {end - opened:.6f} {time.process_time():.6f}", flush=True)
     joined = [(chunked, b"".join(parts)) for chunked, parts in bodies]
     return [dechunk(body) if chunked else body for chunked, body in joined]
 
