@@ -331,6 +331,8 @@ def bench_watchers(
     of *events*, to *watchers* watchers against one."""
     ids = ("watchers_200", "watchers_200_replay")
     why = _missing("redis", "starlette", "uvicorn")
+    if why is None and not WATCHERS_SCRIPT.is_file():
+        why = f"the watchers' script is not in this tree ({WATCHERS_SCRIPT})"
     if why is not None:
         for row_id in ids:
             rows[row_id].skip(why)
