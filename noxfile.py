@@ -301,7 +301,12 @@ def bench(session: nox.Session) -> None:
     # pip: bench/upstream.py downloads ai-infra's wheel for the upstream baselines.
     # Bytecode compiled at install, as pip does for every user (uv does not by
     # default): the import rows measure importing, not compiling the sources.
-    session.install(str(executor), str(formatters), "pip", env={"UV_COMPILE_BYTECODE": "1"})
+    # server, langgraph: the serve rows (bench/serve_rows.py) run the demo graph,
+    # publish to a redis-server and start `ai-infra-executor serve` (skipped, with the
+    # reason, when redis-server is not installed).
+    session.install(
+        f"{executor}[server,langgraph]", str(formatters), "pip", env={"UV_COMPILE_BYTECODE": "1"}
+    )
     session.run(
         "python",
         str(ROOT / "bench" / "run.py"),

@@ -48,6 +48,7 @@ from pathlib import Path
 from typing import Any, Final
 
 import orjson
+import serve_rows
 import upstream
 from corpus import CORE_TYPES, Corpus, build_corpus
 from rich.console import Console
@@ -149,6 +150,8 @@ ROWS: Final[tuple[tuple[str, str, str, str, float, str], ...]] = (
      "python: orjson.dumps(orjson.loads(line)) per line", ">=", 0.5, "x"),
     ("cli_plain_throughput", "ai-infra-format --format plain --no-color LOG > /dev/null",
      "python: orjson.dumps(orjson.loads(line)) per line", ">=", 0.5, "x"),
+    # issue 15, publishing runs and watching them over HTTP (bench/serve_rows.py)
+    *serve_rows.SERVE_ROWS,
 )  # fmt: skip
 
 
@@ -1383,6 +1386,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         (("cli_ndjson",), lambda: bench_cli(rows, corpus, args.log_mb)),
         (("cli_json_throughput", "cli_plain_throughput"),
          lambda: bench_cli_throughput(rows, corpus, args.log_mb, CLI_THROUGHPUT_ROUNDS)),
+        (("publish_redis",),
+         lambda: serve_rows.bench_publish(rows["publish_redis"], args.rounds)),
+        (("watchers_200", "watchers_200_replay"),
+         lambda: serve_rows.bench_watchers(rows, corpus.objects, args.rounds,
+                                           20 if args.smoke else serve_rows.WATCHERS)),
     ]  # fmt: skip
     for ids, run in groups:
         if not selected.intersection(ids):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,12 +27,20 @@ class CountingTails:
     def __getattr__(self, name: str) -> Any:
         return getattr(self.log, name)
 
-    async def tail(self, run_id: str, after: str | None = None) -> AsyncIterator[LogEntry]:
+    def tail(self, run_id: str, after: str | None = None) -> AsyncIterator[LogEntry]:
+        return self._counted(self.log.tail(run_id, after))
+
+    def tail_batches(
+        self, run_id: str, after: str | None = None
+    ) -> AsyncIterator[Sequence[LogEntry]]:
+        return self._counted(self.log.tail_batches(run_id, after))  # type: ignore[attr-defined]
+
+    async def _counted(self, tail: AsyncIterator[Any]) -> AsyncIterator[Any]:
         self.open_tails += 1
         try:
-            async with contextlib.aclosing(self.log.tail(run_id, after)) as tail:
-                async for entry in tail:
-                    yield entry
+            async with contextlib.aclosing(tail) as items:  # type: ignore[type-var]
+                async for item in items:
+                    yield item
         finally:
             self.open_tails -= 1
 

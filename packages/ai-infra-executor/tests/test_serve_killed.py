@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import subprocess
 from pathlib import Path
 
 from redis_support import RedisServer, free_port, needs_redis
@@ -19,15 +18,11 @@ from ai_infra_executor.watch import watch_run
 pytestmark = needs_redis
 
 
-def _start_serve(redis_url: str, port: int) -> subprocess.Popen[bytes]:
-    return start_serve(port, ["--redis", redis_url])
-
-
 async def test_a_watcher_resumes_from_redis_after_the_server_is_killed(tmp_path: Path) -> None:
     redis = RedisServer(tmp_path)
     redis.start()
     port = free_port()
-    serve = _start_serve(redis.url, port)
+    serve = start_serve(port, ["--redis", redis.url])
     log = RedisRunLog(redis.url)
     got: list[int] = []
     retries: list[str] = []
@@ -54,7 +49,7 @@ async def test_a_watcher_resumes_from_redis_after_the_server_is_killed(tmp_path:
         os.kill(serve.pid, signal.SIGKILL)  # no shutdown, no goodbye
         serve.wait(timeout=10)
         await asyncio.sleep(0.3)
-        serve = _start_serve(redis.url, port)
+        serve = start_serve(port, ["--redis", redis.url])
         await producer
         await asyncio.wait_for(watcher, 60)
     finally:

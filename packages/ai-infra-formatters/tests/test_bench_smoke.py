@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import math
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -42,6 +43,9 @@ ROW_IDS = [
     "cli_ndjson",
     "cli_json_throughput",
     "cli_plain_throughput",
+    "publish_redis",
+    "watchers_200",
+    "watchers_200_replay",
 ]
 CLI_ROWS = {"cli_ndjson", "cli_json_throughput", "cli_plain_throughput"}
 EXECUTOR_ROWS = {"executor_pipeline", "import_executor"}
@@ -52,8 +56,20 @@ UPSTREAM_ROWS = {
     "console_plain_upstream_tokens",
     "console_plain_upstream_tools",
 }
+#: Rows that need a redis-server and the executor's server extra (publish_redis: LangGraph too).
+SERVE_ROWS = {"publish_redis": ("langgraph",), "watchers_200": (), "watchers_200_replay": ()}
 HAVE_EXECUTOR = importlib.util.find_spec("ai_infra_executor") is not None
 HAVE_CLI = importlib.util.find_spec("ai_infra_formatters.cli") is not None
+
+
+def _can_serve(*more: str) -> bool:
+    """Whether redis-server is installed and the server extra (and *more*) importable."""
+    if shutil.which("redis-server") is None:
+        return False
+    return all(
+        importlib.util.find_spec(name) is not None
+        for name in ("ai_infra_executor", "redis", "starlette", "uvicorn", *more)
+    )
 
 
 def run_bench(out: Path, *args: str) -> tuple[subprocess.CompletedProcess[str], dict[str, Any]]:
@@ -120,8 +136,10 @@ def test_rows_run_or_skip_as_the_environment_allows(smoke) -> None:
             row = rows[row_id]
             assert row["status"] != "skipped" or row["note"], row
             continue
-        needs_missing = (row_id in EXECUTOR_ROWS and not HAVE_EXECUTOR) or (
-            row_id in CLI_ROWS and not HAVE_CLI
+        needs_missing = (
+            (row_id in EXECUTOR_ROWS and not HAVE_EXECUTOR)
+            or (row_id in CLI_ROWS and not HAVE_CLI)
+            or (row_id in SERVE_ROWS and not _can_serve(*SERVE_ROWS[row_id]))
         )
         assert (rows[row_id]["status"] == "skipped") == needs_missing, rows[row_id]
     timing = rows["json_dicts_stdlib"]["detail"]["timing"]

@@ -13,8 +13,9 @@ Importing this module imports no server or Redis library.
 
 from __future__ import annotations
 
+import contextlib
 import secrets
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -24,6 +25,7 @@ __all__ = [
     "RunInfo",
     "RunLog",
     "UnknownRunError",
+    "each_entry",
     "new_run_id",
     "parse_event_id",
     "reset_entry",
@@ -187,3 +189,14 @@ class RunLog(Protocol):
     async def close(self) -> None:
         """Release what the log holds (connections); wakes tails, which end."""
         ...
+
+
+async def each_entry(
+    batches: AsyncGenerator[Sequence[LogEntry], None],
+) -> AsyncIterator[LogEntry]:
+    """The entries of *batches*, one at a time; *batches* is closed when this is (a
+    log's ``tail`` made of its ``tail_batches``)."""
+    async with contextlib.aclosing(batches):
+        async for batch in batches:
+            for entry in batch:
+                yield entry

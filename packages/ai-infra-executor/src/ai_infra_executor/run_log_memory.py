@@ -16,13 +16,14 @@ import asyncio
 import bisect
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Mapping, Sequence
 from typing import Any
 
 from ai_infra_executor.run_log import (
     LogEntry,
     RunInfo,
     UnknownRunError,
+    each_entry,
     parse_event_id,
     reset_entry,
 )
@@ -194,17 +195,23 @@ class MemoryRunLog:
         entries, _ = run.slice(run.position(key), limit)
         return entries
 
-    async def tail(self, run_id: str, after: str | None = None) -> AsyncIterator[LogEntry]:
+    def tail(self, run_id: str, after: str | None = None) -> AsyncIterator[LogEntry]:
         """The events after *after*, then each new one, until the run's end."""
+        return each_entry(self.tail_batches(run_id, after))
+
+    async def tail_batches(
+        self, run_id: str, after: str | None = None
+    ) -> AsyncGenerator[Sequence[LogEntry], None]:
+        """As :meth:`tail`, in the runs the events are there in (never empty): a reader
+        that takes many at once (the server's event streams) steps once per batch."""
         run = self._run(run_id)
         key = None if after is None else parse_event_id(after)
         position = run.position(key)
         while True:
             changed = run.changed
             entries, position = run.slice(position, 1000)
-            for entry in entries:
-                yield entry
             if entries:
+                yield entries
                 continue  # more may have come while the reader held the last ones
             if run.ended or self._closed:
                 return

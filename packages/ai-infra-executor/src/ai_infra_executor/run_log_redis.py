@@ -35,7 +35,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping, Sequence
 from typing import Any
 
 import orjson
@@ -46,6 +46,7 @@ from ai_infra_executor.run_log import (
     LogEntry,
     RunInfo,
     UnknownRunError,
+    each_entry,
     parse_event_id,
     reset_entry,
 )
@@ -121,6 +122,15 @@ local first = redis.call('XRANGE', KEYS[2], '-', '+', 'COUNT', 1)
 return {status, first, redis.call('XRANGE', KEYS[2], ARGV[1], '+', 'COUNT', ARGV[2])}
 """
 
+#: What a read gives: the entries (reset first if needed), whether the run's end was
+#: reached, the id to read after next.
+_Read = tuple[list[LogEntry], bool, str | None]
+#: How many events a tail behind reads from Redis at once: a watcher replaying a run
+#: gets it in few large batches (fewer reads, fewer sends).
+_TAIL_CHUNK = 5000
+#: About how many events the kept reads of ended runs hold in all (a few chunks).
+_ENDED_READS_EVENTS = 20_000
+
 #: How long one ``XREAD BLOCK`` of a tail waits before looking again (ms).
 _BLOCK_MS = 1000
 _EVENT = b"e"
@@ -161,6 +171,10 @@ class RedisRunLog:
         self._redis: redis.Redis = redis.Redis.from_pool(pool)
         self._feeds: dict[str, _Feed] = {}
         self._reads: dict[tuple[str, str | None, int], asyncio.Future[Any]] = {}
+        # Recent reads of ended runs, which cannot change: watchers replaying a run
+        # one after another read each chunk from Redis once (bounded, oldest out).
+        self._ended_reads: dict[tuple[str, str | None, int], _Read] = {}
+        self._ended_events = 0  # the events they hold
         self.window = window
         self._append = self._redis.register_script(_APPEND)
         self._end = self._redis.register_script(_END)
@@ -222,9 +236,14 @@ class RedisRunLog:
         id to read after next.
 
         Identical reads in flight at once are made once: tails replaying a run
-        together (watchers joining an ended run) read and parse each chunk once.
+        together (watchers joining an ended run) read and parse each chunk once;
+        the last reads of ended runs are kept, for those who join a little later.
+        The entries may be shared: callers must not change them.
         """
         key = (run_id, after, limit)
+        kept = self._ended_reads.get(key)
+        if kept is not None:
+            return kept
         pending = self._reads.get(key)
         if pending is None:
             pending = asyncio.ensure_future(self._read_once(run_id, after, limit))
@@ -238,9 +257,7 @@ class RedisRunLog:
         if not done.cancelled():
             done.exception()  # retrieved: the readers that wait for it raise it
 
-    async def _read_once(
-        self, run_id: str, after: str | None, limit: int
-    ) -> tuple[list[LogEntry], bool, str | None]:
+    async def _read_once(self, run_id: str, after: str | None, limit: int) -> _Read:
         key = None if after is None else parse_event_id(after)
         start = "-" if after is None else f"({after}"
         found = await self._read(keys=self._keys(run_id), args=[start, limit])
@@ -266,16 +283,30 @@ class RedisRunLog:
                 ended = True
         if not raw and status == b"ended":
             ended = True
-        return entries, ended, last
+        result = entries, ended, last
+        if status == b"ended":  # nothing can be appended or trimmed any more
+            self._keep_ended_read((run_id, after, limit), result)
+        return result
+
+    def _keep_ended_read(self, key: tuple[str, str | None, int], read: _Read) -> None:
+        """Keep *read* (of an ended run), forgetting the oldest past the bound."""
+        replaced = self._ended_reads.pop(key, None)
+        if replaced is not None:
+            self._ended_events -= len(replaced[0])
+        self._ended_reads[key] = read
+        self._ended_events += len(read[0])
+        while self._ended_events > _ENDED_READS_EVENTS and len(self._ended_reads) > 1:
+            oldest = next(iter(self._ended_reads))
+            self._ended_events -= len(self._ended_reads.pop(oldest)[0])
 
     async def read(
         self, run_id: str, after: str | None = None, limit: int = 1000
     ) -> list[LogEntry]:
         """Up to *limit* events after *after* (reset entry first when some were trimmed)."""
         entries, _, _ = await self._read_raw(run_id, after, limit)
-        return entries
+        return list(entries)  # the caller's own: the read may be shared
 
-    async def tail(self, run_id: str, after: str | None = None) -> AsyncIterator[LogEntry]:
+    def tail(self, run_id: str, after: str | None = None) -> AsyncIterator[LogEntry]:
         """The events after *after*, then each new one, until the run's end.
 
         A tail behind reads from Redis itself (``XRANGE``, with the trim check);
@@ -283,6 +314,16 @@ class RedisRunLog:
         per run in this process, each event parsed once for all its tails. Raises
         redis-py's errors when Redis cannot be reached (a reader resumes after the
         last id it got).
+        """
+        return each_entry(self.tail_batches(run_id, after))
+
+    async def tail_batches(
+        self, run_id: str, after: str | None = None
+    ) -> AsyncGenerator[Sequence[LogEntry], None]:
+        """As :meth:`tail`, the events in the runs they come in (one read from Redis,
+        or what the run's feed got since the tail last looked; never empty): a
+        reader that takes many at once (the server's event streams) steps once per
+        batch, not once per event. The batches may be shared: do not change them.
         """
         last = after
         if after is not None:
@@ -299,9 +340,9 @@ class RedisRunLog:
                         feed = shared  # caught up with the feed: follow it
                         feed.attach()
                         continue
-                    entries, ended, last = await self._read_raw(run_id, last, 1000)
-                    for entry in entries:
-                        yield entry
+                    entries, ended, last = await self._read_raw(run_id, last, _TAIL_CHUNK)
+                    if entries:
+                        yield entries
                     if ended:
                         return
                     if entries or last is None:
@@ -311,9 +352,8 @@ class RedisRunLog:
                     continue
                 changed = feed.changed
                 entries, ended = feed.after(last)
-                for entry in entries:
-                    yield entry
                 if entries:
+                    yield entries
                     last = entries[-1].id
                     continue
                 if ended:
@@ -375,6 +415,8 @@ class RedisRunLog:
     async def close(self) -> None:
         """Close the connections; tails end."""
         self._closed = True
+        self._ended_reads.clear()
+        self._ended_events = 0
         feeds = list(self._feeds.values())
         self._feeds.clear()
         for feed in feeds:

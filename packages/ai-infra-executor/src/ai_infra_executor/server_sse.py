@@ -28,12 +28,13 @@ import asyncio
 import contextlib
 import logging
 import re
-from collections.abc import Callable, Mapping
+from collections import deque
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from typing import Any, Final, Protocol
 
 from starlette.types import Message, Receive, Scope, Send
 
-from ai_infra_executor.run_log import LogEntry, RunLog, UnknownRunError
+from ai_infra_executor.run_log import RESET_EVENT_TYPE, LogEntry, RunLog, UnknownRunError
 from ai_infra_formatters.ag_ui import AgUiEncoder
 from ai_infra_formatters.sse import SSE_HEADERS, sse_frame, wire_json
 from ai_infra_formatters.vercel_ai import VercelAiEncoder
@@ -41,6 +42,7 @@ from ai_infra_formatters.vercel_ai import VercelAiEncoder
 __all__ = [
     "FORMATS",
     "KEEPALIVE_FRAME",
+    "BatchTail",
     "EventStream",
     "FrameCache",
     "Framer",
@@ -53,10 +55,10 @@ _log = logging.getLogger(__name__)
 _EVENT_ID: Final = re.compile(r"[0-9]{1,20}-[0-9]{1,20}")
 
 #: The comment sent when nothing else was for a while: proxies keep the connection.
-KEEPALIVE_FRAME: Final = ": keep-alive\n\n"
+KEEPALIVE_FRAME: Final = b": keep-alive\n\n"
 
 #: Sent first: the browser waits this long (ms) before reconnecting.
-_OPENING: Final = "retry: 1000\n\n"
+_OPENING: Final = b"retry: 1000\n\n"
 
 
 def parse_event_id(value: str | None) -> str | None:
@@ -152,23 +154,74 @@ class FrameCache:
     """The frames of recent log events in a stateless format, made once for all the
     watchers of a run rather than once each (bounded: the oldest are forgotten).
 
+    A key is an event id, or a range of events (see :meth:`EventStream`'s batches):
+    the frames of the events a run's watchers get together are joined once too.
+
     Args:
-        size: how many events' frames are kept.
+        size: how many keys are kept.
+        max_bytes: about how many bytes of frames are kept.
     """
 
-    def __init__(self, size: int = 4096) -> None:
+    def __init__(self, size: int = 4096, max_bytes: int = 32 << 20) -> None:
         self._size = size
-        self._frames: dict[tuple[str, str], str] = {}
+        self._max_bytes = max_bytes
+        self._bytes = 0
+        self._frames: dict[tuple[str, str], bytes] = {}
 
-    def get(self, run_id: str, event_id: str) -> str | None:
-        """The frames kept for that event of that run, if any."""
-        return self._frames.get((run_id, event_id))
+    def get(self, run_id: str, key: str) -> bytes | None:
+        """The frames kept for that event (or range) of that run, if any."""
+        return self._frames.get((run_id, key))
 
-    def put(self, run_id: str, event_id: str, frames: str) -> None:
-        """Keep *frames* for that event of that run."""
-        if len(self._frames) >= self._size:
-            del self._frames[next(iter(self._frames))]  # the oldest put
-        self._frames[run_id, event_id] = frames
+    def put(self, run_id: str, key: str, frames: bytes) -> None:
+        """Keep *frames* for that event (or range) of that run."""
+        old = self._frames.pop((run_id, key), None)
+        if old is not None:
+            self._bytes -= len(old)
+        while self._frames and (
+            len(self._frames) >= self._size or self._bytes + len(frames) > self._max_bytes
+        ):
+            oldest = next(iter(self._frames))  # the oldest put
+            self._bytes -= len(self._frames.pop(oldest))
+        self._frames[run_id, key] = frames
+        self._bytes += len(frames)
+
+
+class BatchTail(Protocol):
+    """A run log that can also hand a tail's events over in batches (as
+    :meth:`~ai_infra_executor.run_log_redis.RedisRunLog.tail_batches`): an event
+    stream then steps once per batch rather than once per event."""
+
+    def tail_batches(
+        self, run_id: str, after: str | None = None
+    ) -> AsyncIterator[Sequence[LogEntry]]:
+        """As ``tail``, in non-empty batches, in order."""
+        ...
+
+
+async def _close(tail: AsyncIterator[Any]) -> None:
+    """Close *tail* if it can be closed (an async generator: its ``finally`` runs now)."""
+    close = getattr(tail, "aclose", None)
+    if close is not None:
+        with contextlib.suppress(Exception):
+            await close()
+
+
+async def _one_by_one(tail: AsyncIterator[LogEntry]) -> AsyncIterator[Sequence[LogEntry]]:
+    """A tail of single events as batches of one."""
+    try:
+        async for entry in tail:
+            yield (entry,)
+    finally:
+        await _close(tail)
+
+
+def _batches(log: RunLog, run_id: str, after: str | None) -> AsyncIterator[Sequence[LogEntry]]:
+    """The tail of *run_id* after *after*, in batches (of one if the log has no batches)."""
+    tail_batches = getattr(log, "tail_batches", None)
+    if tail_batches is not None:
+        batches: AsyncIterator[Sequence[LogEntry]] = tail_batches(run_id, after)
+        return batches
+    return _one_by_one(log.tail(run_id, after))
 
 
 # How the pump ended.
@@ -210,7 +263,13 @@ class EventStream:
         self._keepalive = keepalive
         self._stall = stall
         self._cache = cache if framer.stateless else None
-        self._queue: asyncio.Queue[LogEntry] = asyncio.Queue(maxsize=max(1, buffer))
+        self._buffer = max(1, buffer)
+        # Batches of log events read but not yet sent, and how many events they hold.
+        self._batches: deque[Sequence[LogEntry]] = deque()
+        self._buffered = 0
+        self._arrived = asyncio.Event()  # set when a batch is buffered
+        self._room = asyncio.Event()  # set when the buffer is emptied
+        self._room.set()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = [
@@ -231,25 +290,29 @@ class EventStream:
     # -- the log side -----------------------------------------------------------
 
     async def _pump(self) -> str:
-        """Read the run's tail into the buffer; how it ended."""
-        tail = self._log.tail(self._run_id, self._after)
+        """Read the run's tail into the buffer, a batch at a time; how it ended.
+
+        A batch is taken while fewer than *buffer* events wait (so at most *buffer*
+        plus one batch do); a buffer that stays full for the stall time drops the
+        watcher.
+        """
+        tail = _batches(self._log, self._run_id, self._after)
         try:
-            async for entry in tail:
-                try:
-                    self._queue.put_nowait(entry)
-                except asyncio.QueueFull:
+            async for batch in tail:
+                if self._buffered >= self._buffer:
+                    self._room.clear()
                     try:
-                        await asyncio.wait_for(self._queue.put(entry), self._stall)
+                        await asyncio.wait_for(self._room.wait(), self._stall)
                     except TimeoutError:
                         _log.info("run %s: a watcher fell too far behind, dropped", self._run_id)
                         return _DROPPED
+                self._batches.append(batch)
+                self._buffered += len(batch)
+                self._arrived.set()
         except UnknownRunError:
             return _CLOSED
         finally:
-            close = getattr(tail, "aclose", None)
-            if close is not None:
-                with contextlib.suppress(Exception):
-                    await close()
+            await _close(tail)
         try:
             info = await self._log.info(self._run_id)
         except Exception:  # the log was closed or dropped the run: let the client retry
@@ -272,68 +335,69 @@ class EventStream:
                 if outcome == _ENDED:
                     await self._send(send, self._ending(), more=False)
                 else:
-                    await self._send(send, "", more=False)
+                    await self._send(send, b"", more=False)
                 return
-            getter = asyncio.ensure_future(self._queue.get())
+            self._arrived.clear()
+            arrived = asyncio.ensure_future(self._arrived.wait())
             try:
                 done, _ = await asyncio.wait(
-                    {getter, pump, gone},
+                    {arrived, pump, gone},
                     timeout=self._keepalive,
                     return_when=asyncio.FIRST_COMPLETED,
                 )
             finally:
-                if not getter.done():
-                    getter.cancel()
+                if not arrived.done():
+                    arrived.cancel()
             if gone in done:
                 return
-            if getter in done and not getter.cancelled():
-                entry = getter.result()
-                chunk = self._frames(entry) + self._drain()
-                if not await self._send(send, chunk):
-                    return
-            elif not done and not await self._send(send, KEEPALIVE_FRAME):
+            if not done and not await self._send(send, KEEPALIVE_FRAME):
                 return
 
-    def _drain(self) -> str:
-        """The frames of every buffered event, in order (``""``: none)."""
-        parts: list[str] = []
-        while True:
-            try:
-                entry = self._queue.get_nowait()
-            except asyncio.QueueEmpty:
-                return "".join(parts)
-            parts.append(self._frames(entry))
+    def _drain(self) -> bytes:
+        """The frames of every buffered event, in order (``b""``: none)."""
+        if not self._batches:
+            return b""
+        parts = [self._batch_frames(batch) for batch in self._batches]
+        self._batches.clear()
+        self._buffered = 0
+        self._room.set()
+        return parts[0] if len(parts) == 1 else b"".join(parts)
 
-    def _frames(self, entry: LogEntry) -> str:
-        """The SSE frames of one log event, each with the event's id."""
+    def _batch_frames(self, batch: Sequence[LogEntry]) -> bytes:
+        """The SSE frames of a batch of log events; with a cache, made once for every
+        watcher that gets the same batch (the watchers of a run's feed do)."""
         if self._cache is None:
-            return self._make_frames(entry)
-        frames = self._cache.get(self._run_id, entry.id)
+            return b"".join([self._make_frames(entry) for entry in batch])
+        first = batch[0]
+        if first.event.get("type") == RESET_EVENT_TYPE:
+            # A reset entry has the id of the last event dropped, whose own frames
+            # another watcher may have: it is never cached.
+            rest = batch[1:]
+            return self._make_frames(first) + (self._batch_frames(rest) if rest else b"")
+        key = first.id if len(batch) == 1 else f"{first.id}..{batch[-1].id}"
+        frames = self._cache.get(self._run_id, key)
         if frames is None:
-            frames = self._make_frames(entry)
-            self._cache.put(self._run_id, entry.id, frames)
+            frames = b"".join([self._make_frames(entry) for entry in batch])
+            self._cache.put(self._run_id, key, frames)
         return frames
 
-    def _make_frames(self, entry: LogEntry) -> str:
+    def _make_frames(self, entry: LogEntry) -> bytes:
+        """The SSE frames of one log event, each with the event's id."""
         prefix = f"id: {entry.id}\n" if _EVENT_ID.fullmatch(entry.id) else ""
         payloads = self._framer.payloads(entry.event)
         if not payloads:  # no frame: still move the client's Last-Event-ID past it
-            return f"{prefix}\n" if prefix else ""
-        return "".join(prefix + sse_frame(p) for p in payloads)
+            return f"{prefix}\n".encode() if prefix else b""
+        return "".join(prefix + sse_frame(p) for p in payloads).encode("utf-8")
 
-    def _ending(self) -> str:
+    def _ending(self) -> bytes:
         text = "".join(sse_frame(p) for p in self._framer.finish())
         if self._framer.end_event:
             text += f"event: end\ndata: {wire_json({'run': self._run_id, 'status': 'ended'})}\n\n"
-        return text
+        return text.encode("utf-8")
 
-    async def _send(self, send: Send, text: str, *, more: bool = True) -> bool:
-        """Send *text*; ``False`` when the client did not take it within the stall time."""
-        message: Message = {
-            "type": "http.response.body",
-            "body": text.encode("utf-8"),
-            "more_body": more,
-        }
+    async def _send(self, send: Send, body: bytes, *, more: bool = True) -> bool:
+        """Send *body*; ``False`` when the client did not take it within the stall time."""
+        message: Message = {"type": "http.response.body", "body": body, "more_body": more}
         try:
             await asyncio.wait_for(send(message), self._stall)
         except TimeoutError:
