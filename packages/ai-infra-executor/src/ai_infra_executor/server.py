@@ -31,11 +31,9 @@ import base64
 import hashlib
 import hmac
 import importlib.resources
-import logging
 import re
 import socket
 from collections.abc import Sequence
-from contextvars import ContextVar
 from typing import Final
 
 from starlette.applications import Starlette
@@ -46,6 +44,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from ai_infra_executor import server_logs
 from ai_infra_executor.run_log import RunLog, UnknownRunError
 from ai_infra_executor.server_sse import FORMATS, EventStream, FrameCache, parse_event_id
 
@@ -58,22 +57,6 @@ TOKEN_ENV: Final = "AI_INFRA_SERVER_TOKEN"
 
 #: The watching page: one package data file, its script and style inline.
 _PAGE: Final = "index.html"
-
-#: Set while a request serves an event stream (in the request's own context): its
-#: response may end unfinished on purpose, when the watcher is dropped.
-_EVENT_STREAM: ContextVar[bool] = ContextVar("ai_infra_event_stream", default=False)
-
-
-class _IntendedDrops(logging.Filter):
-    """Drops uvicorn's error for an event stream that ended unfinished: the server
-    dropped the watcher on purpose, and said so at info (a client that went away is
-    not logged by uvicorn at all)."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return not (_EVENT_STREAM.get() and "without completing response" in str(record.msg))
-
-
-_INTENDED_DROPS: Final = _IntendedDrops()
 
 
 def _page() -> tuple[bytes, dict[str, str]]:
@@ -187,7 +170,7 @@ def create_app(
             await log.info(run_id)
         except UnknownRunError:
             return _error(404, "no such run")
-        _EVENT_STREAM.set(True)
+        server_logs.EVENT_STREAM.set(True)
         return EventStream(
             log,
             run_id,
@@ -201,7 +184,7 @@ def create_app(
 
     if token == "":
         raise ValueError("token: give a non-empty token, or None for none")
-    logging.getLogger("uvicorn.error").addFilter(_INTENDED_DROPS)  # once: the same filter
+    server_logs.install()
     middleware: list[Middleware] = []
     if cors_origins:
         middleware.append(
@@ -237,8 +220,6 @@ async def serve(
     """
     import uvicorn
 
-    from ai_infra_executor.server_access_log import redact_access_log
-
     closed = False
 
     async def close_log() -> None:
@@ -261,7 +242,7 @@ async def serve(
         server_header=False,
         proxy_headers=False,
     )
-    redact_access_log()  # after uvicorn's own logging setup (made by the Config)
+    server_logs.install()  # again: after uvicorn's own logging setup (made by the Config)
     try:
         await Server(config).serve()
     finally:

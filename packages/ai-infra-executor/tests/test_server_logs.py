@@ -13,7 +13,7 @@ import pytest
 from redis_support import free_port
 from serve_support import start_serve
 
-from ai_infra_executor.server_access_log import REDACTED, RedactTokens, redact
+from ai_infra_executor.server_logs import REDACTED, RedactTokens, redact
 
 SECRET = "s3cr3t-Value_42"
 
