@@ -189,6 +189,11 @@ async def test_with_a_token_every_route_needs_it(make_log):
                 assert response.status_code == 401, (path, headers)
                 assert response.headers["www-authenticate"] == "Bearer"
             assert (await client.get(path, params={"token": "wrong"})).status_code == 401
+        missing = (await client.get("/")).json()["error"]
+        assert "token is required" in missing
+        assert "?token=" in missing  # it says how to give one
+        wrong = await client.get("/runs", headers={"Authorization": "Bearer s3cre"})
+        assert wrong.json()["error"] == "the token is wrong"
         ok = {"Authorization": "Bearer s3cret"}
         assert (await client.get("/runs", headers=ok)).status_code == 200
         assert (await client.get("/runs/r/events", headers=ok)).status_code == 200
@@ -259,3 +264,23 @@ async def test_watchers_of_two_runs_whose_ids_coincide_each_get_their_own_events
             b_frames = data_frames(parse_frames((await client.get(f"/runs/{b}/events")).text))
             assert [f.json()["content"] for f in a_frames] == ["run a"]
             assert [f.json()["content"] for f in b_frames] == ["run b"]
+
+
+async def test_a_run_log_that_cannot_be_reached_gets_a_503_and_one_log_line(caplog):
+    from redis_support import free_port
+
+    from ai_infra_executor.run_log_redis import RedisRunLog
+
+    log = RedisRunLog(f"redis://127.0.0.1:{free_port()}/0")  # nothing listens there
+    try:
+        async with _client(create_app(log)) as client:
+            for path in ("/runs", "/runs/r/events"):
+                response = await client.get(path)
+                assert response.status_code == 503, path
+                assert response.json() == {"error": "the run log cannot be reached; try again"}
+                assert response.headers["retry-after"] == "2"
+    finally:
+        await log.close()
+    lines = [r for r in caplog.records if r.name == "ai_infra_executor.server"]
+    assert len(lines) == 2
+    assert all(r.exc_info is None and "ConnectionError" in r.getMessage() for r in lines)

@@ -20,7 +20,8 @@ or ``?token=`` for ``EventSource``) is 401, on every route. No CORS unless
 A watcher the server drops on purpose (it stopped reading) is logged at info by
 :mod:`ai_infra_executor.server_sse`; uvicorn's error line for that response
 ("ASGI callable returned without completing response.") is filtered out, for event
-streams only.
+streams only. When the run log fails (its Redis is down), a request gets a 503 with a
+JSON error and ``Retry-After``, and the server logs one line.
 
 Imports Starlette (the ``server`` extra); :func:`serve` imports uvicorn.
 """
@@ -31,6 +32,7 @@ import base64
 import hashlib
 import hmac
 import importlib.resources
+import logging
 import re
 import socket
 from collections.abc import Sequence
@@ -54,6 +56,8 @@ DEFAULT_HOST: Final = "127.0.0.1"
 DEFAULT_PORT: Final = 8765
 #: The environment variable ``ai-infra-executor serve`` reads the token from.
 TOKEN_ENV: Final = "AI_INFRA_SERVER_TOKEN"
+
+_log = logging.getLogger(__name__)
 
 #: The watching page: one package data file, its script and style inline.
 _PAGE: Final = "index.html"
@@ -92,6 +96,17 @@ def _error(status: int, message: str, headers: dict[str, str] | None = None) -> 
     return JSONResponse({"error": message}, status_code=status, headers=headers)
 
 
+def _unreachable(exc: Exception) -> JSONResponse:
+    """503 when the run log fails (its Redis is down): one log line, no traceback; the
+    client may retry (``Retry-After``)."""
+    _log.warning("the run log cannot be read: %s", _one_line(exc))
+    return _error(503, "the run log cannot be reached; try again", {"Retry-After": "2"})
+
+
+def _one_line(exc: Exception) -> str:
+    return f"{type(exc).__name__}: {exc}".splitlines()[0][:300]
+
+
 class _TokenGate:
     """Every HTTP request needs the token: ``Authorization: Bearer <token>`` or ``?token=``."""
 
@@ -100,20 +115,28 @@ class _TokenGate:
         self._token = token.encode("utf-8")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and not self._allowed(Request(scope)):
-            response = _error(401, "a token is required", {"WWW-Authenticate": "Bearer"})
-            await response(scope, receive, send)
-            return
+        if scope["type"] == "http":
+            given = _given_token(Request(scope))
+            if given is None or not hmac.compare_digest(given.encode("utf-8"), self._token):
+                message = _NO_TOKEN if given is None else "the token is wrong"
+                response = _error(401, message, {"WWW-Authenticate": "Bearer"})
+                await response(scope, receive, send)
+                return
         await self._app(scope, receive, send)
 
-    def _allowed(self, request: Request) -> bool:
-        given = request.headers.get("authorization", "")
-        scheme, _, value = given.partition(" ")
-        if scheme.lower() == "bearer" and value:
-            candidate = value.strip()
-        else:
-            candidate = request.query_params.get("token", "")
-        return hmac.compare_digest(candidate.encode("utf-8"), self._token)
+
+_NO_TOKEN: Final = (
+    "a token is required: the header 'Authorization: Bearer TOKEN', or ?token=TOKEN "
+    "in the URL (a browser opening the page)"
+)
+
+
+def _given_token(request: Request) -> str | None:
+    """The token the request carries (the bearer header first), ``None``: none."""
+    scheme, _, value = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    return request.query_params.get("token") or None
 
 
 def create_app(
@@ -148,7 +171,10 @@ def create_app(
         return Response(page_body, media_type="text/html; charset=utf-8", headers=page_headers)
 
     async def runs(request: Request) -> Response:
-        listed = await log.runs()
+        try:
+            listed = await log.runs()
+        except Exception as exc:  # the log's store (Redis) cannot be reached
+            return _unreachable(exc)
         return JSONResponse(
             [
                 {"id": r.id, "status": r.status, "started": r.started, "events": r.events}
@@ -170,6 +196,8 @@ def create_app(
             await log.info(run_id)
         except UnknownRunError:
             return _error(404, "no such run")
+        except Exception as exc:
+            return _unreachable(exc)
         server_logs.EVENT_STREAM.set(True)
         return EventStream(
             log,
