@@ -26,6 +26,7 @@ class FakeElement {
 const elements = {};
 for (const id of ["status", "runs-status", "runs", "run-title", "run-summary", "events"]) elements[id] = new FakeElement("div");
 let htmlSinks = 0;
+const addresses = []; // every URL the page put in the address bar
 for (const sink of ["innerHTML", "outerHTML"]) {
   Object.defineProperty(FakeElement.prototype, sink, { set() { htmlSinks += 1; }, get() { return ""; } });
 }
@@ -36,7 +37,14 @@ global.document = {
 };
 global.window = {
   location: { search: "?run=r1&token=t%26k", href: "http://127.0.0.1/?run=r1&token=t%26k" },
-  history: { replaceState() {} },
+  history: {
+    replaceState(state, title, url) { // as a browser does: the location follows
+      const next = new URL(String(url), global.window.location.href);
+      addresses.push(next.href);
+      global.window.location.href = next.href;
+      global.window.location.search = next.search;
+    },
+  },
   setInterval(fn) { poll = fn; },
 };
 let poll = null;
@@ -87,6 +95,7 @@ process.stdout.write(JSON.stringify({
   htmlSinks,
   status: elements.status.textContent,
   runsStatus: elements["runs-status"].textContent,
+  addresses,
   summary: elements["run-summary"].textContent,
   text: elements.events.textContent,
   events: tree(elements.events),

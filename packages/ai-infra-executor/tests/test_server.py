@@ -284,3 +284,30 @@ async def test_a_run_log_that_cannot_be_reached_gets_a_503_and_one_log_line(capl
     lines = [r for r in caplog.records if r.name == "ai_infra_executor.server"]
     assert len(lines) == 2
     assert all(r.exc_info is None and "ConnectionError" in r.getMessage() for r in lines)
+
+
+async def test_the_page_opened_with_the_token_gets_a_cookie_that_serves_reloads(make_log):
+    from ai_infra_executor.server_token import TOKEN_COOKIE
+
+    log, _ = await _log_with(make_log, "r", _events(2))
+    app = create_app(log, token="s3cret")
+    async with _client(app) as client:
+        page = await client.get("/", params={"token": "s3cret"})
+        assert page.status_code == 200
+        cookie = page.headers["set-cookie"]
+        assert "HttpOnly" in cookie
+        assert "SameSite=Strict" in cookie
+        assert "s3cret" not in cookie  # a digest, not the token
+        value = page.cookies[TOKEN_COOKIE]
+        client.cookies.clear()
+        for path in ("/", "/runs", "/runs/r/events"):  # a reload, the page's own requests
+            response = await client.get(path, headers={"Cookie": f"{TOKEN_COOKIE}={value}"})
+            assert response.status_code == 200, path
+            assert "set-cookie" not in response.headers
+        other = "1" if value.endswith("0") else "0"
+        forged = {"Cookie": f"{TOKEN_COOKIE}={value[:-1]}{other}"}
+        response = await client.get("/runs", headers=forged)
+        assert response.status_code == 401
+        assert response.json()["error"] == "the token is wrong"
+        plain = await client.get("/runs", params={"token": "s3cret"})
+        assert "set-cookie" not in plain.headers  # only the page gets one

@@ -103,3 +103,11 @@ def test_tool_lines_show_arguments_and_results_only_when_the_events_carry_them()
     )
     texts = _texts(rendered["events"])
     assert texts == ["\u2192 read", "\u2190 read", '\u2192 grep({"q":1})', "\u2190 grep: 3 hits"]
+
+
+def test_the_token_is_taken_out_of_the_address_bar():
+    rendered = _render([("1-1", {"type": "token", "content": "x"})])
+    assert rendered["url"] == "runs/r1/events?token=t%26k"  # still sent to the server
+    assert rendered["addresses"], "the address was rewritten"
+    assert all("token" not in a for a in rendered["addresses"])
+    assert rendered["addresses"][-1] == "http://127.0.0.1/?run=r1"

@@ -14,7 +14,8 @@ Routes:
 
 Errors: an unknown run is 404, a malformed ``Last-Event-ID`` / ``after`` or an
 unknown format 400; with a token, a request without it (``Authorization: Bearer``,
-or ``?token=`` for ``EventSource``) is 401, on every route. No CORS unless
+or ``?token=`` for ``EventSource``, or the cookie the page gets: see
+:mod:`ai_infra_executor.server_token`) is 401, on every route. No CORS unless
 *cors_origins* are given. :func:`serve` runs the app with uvicorn, on 127.0.0.1 by default.
 
 A watcher the server drops on purpose (it stopped reading) is logged at info by
@@ -30,7 +31,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import hmac
 import importlib.resources
 import logging
 import re
@@ -44,11 +44,11 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
-from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ai_infra_executor import server_logs
 from ai_infra_executor.run_log import RunLog, UnknownRunError
 from ai_infra_executor.server_sse import FORMATS, EventStream, FrameCache, parse_event_id
+from ai_infra_executor.server_token import TokenGate
 
 __all__ = ["DEFAULT_HOST", "DEFAULT_PORT", "TOKEN_ENV", "create_app", "serve"]
 
@@ -74,7 +74,7 @@ def _page() -> tuple[bytes, dict[str, str]]:
     styles = " ".join(_hashes(text, "style"))
     headers = {
         "Content-Security-Policy": f"default-src 'none'; script-src {scripts}; "
-        f"style-src {styles}; connect-src 'self'; img-src 'self'; base-uri 'none'; "
+        f"style-src {styles}; connect-src 'self'; img-src data:; base-uri 'none'; "
         "form-action 'none'; frame-ancestors 'none'",
         "X-Content-Type-Options": "nosniff",
         "Referrer-Policy": "no-referrer",  # the page's URL may hold ?token=
@@ -107,38 +107,6 @@ def _one_line(exc: Exception) -> str:
     return f"{type(exc).__name__}: {exc}".splitlines()[0][:300]
 
 
-class _TokenGate:
-    """Every HTTP request needs the token: ``Authorization: Bearer <token>`` or ``?token=``."""
-
-    def __init__(self, app: ASGIApp, token: str) -> None:
-        self._app = app
-        self._token = token.encode("utf-8")
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            given = _given_token(Request(scope))
-            if given is None or not hmac.compare_digest(given.encode("utf-8"), self._token):
-                message = _NO_TOKEN if given is None else "the token is wrong"
-                response = _error(401, message, {"WWW-Authenticate": "Bearer"})
-                await response(scope, receive, send)
-                return
-        await self._app(scope, receive, send)
-
-
-_NO_TOKEN: Final = (
-    "a token is required: the header 'Authorization: Bearer TOKEN', or ?token=TOKEN "
-    "in the URL (a browser opening the page)"
-)
-
-
-def _given_token(request: Request) -> str | None:
-    """The token the request carries (the bearer header first), ``None``: none."""
-    scheme, _, value = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() == "bearer" and value.strip():
-        return value.strip()
-    return request.query_params.get("token") or None
-
-
 def create_app(
     log: RunLog,
     *,
@@ -152,8 +120,8 @@ def create_app(
 
     Args:
         log: the run log to serve (the caller owns it, and closes it).
-        token: when given, every request must carry it (``Authorization: Bearer``
-            or ``?token=``); else 401. Never ``""``.
+        token: when given, every request must carry it (``Authorization: Bearer``,
+            ``?token=``, or the page's cookie); else 401. Never ``""``.
         cors_origins: origins allowed to read the API from another site (none: no CORS).
         keepalive: seconds without a frame before an event stream sends a comment.
         watcher_buffer: how many events may wait for one watcher.
@@ -224,7 +192,7 @@ def create_app(
             )
         )
     if token is not None:
-        middleware.append(Middleware(_TokenGate, token=token))
+        middleware.append(Middleware(TokenGate, token=token))
     routes = [
         Route("/", page, methods=["GET"]),
         Route("/runs", runs, methods=["GET"]),
