@@ -210,6 +210,13 @@ def _add_watch(commands: Any) -> None:
         help="output (default: rich on a terminal, plain otherwise)",
     )
     watch.add_argument(
+        "--visibility",
+        choices=_VISIBILITIES,
+        help="what the agent's events show: minimal (tokens and errors), standard (plus "
+        "thinking and tools), detailed (plus tool arguments, results and usage; the "
+        "default), debug (everything); --format json shows every field unless given",
+    )
+    watch.add_argument(
         "--token",
         help="the server's bearer token (default: the environment variable AI_INFRA_SERVER_TOKEN)",
     )
@@ -230,7 +237,13 @@ def run_watch(args: argparse.Namespace) -> int:
         _usage_error("stdout is closed: nothing to write the events to")
     token = args.token if args.token is not None else os.environ.get("AI_INFRA_SERVER_TOKEN")
     fmt = OutputFormat.parse(args.format) if args.format else default_format()
-    formatter = get_formatter(fmt, colors_enabled=not args.no_color, stream=sys.stdout)
+    # Show what the published events carry: a terminal gets tool arguments and results.
+    visibility = args.visibility
+    if visibility is None and fmt is not OutputFormat.JSON:
+        visibility = "detailed"
+    formatter = get_formatter(
+        fmt, colors_enabled=not args.no_color, visibility=visibility, stream=sys.stdout
+    )
 
     def show(event: Any) -> None:
         _output(functools.partial(stream_to_console, event, formatter=formatter, stream=sys.stdout))
@@ -238,11 +251,21 @@ def run_watch(args: argparse.Namespace) -> int:
     def dropped(reason: str) -> None:
         say(f"{PROG}: the connection dropped ({reason}); connecting again")
 
+    def waiting(run_id: str) -> None:
+        say(f"{PROG}: waiting for run {run_id} to start")
+
     try:
-        watch_run(args.url, show, token=token or None, on_retry=dropped)
+        watch_run(args.url, show, token=token or None, on_retry=dropped, on_wait=waiting)
         _output(functools.partial(end_stream, formatter, sys.stdout))
     except WatchError as exc:
         _warn(f"error: {exc}")
+        if exc.status == 401:
+            _warn(
+                "hint: give the server's token with --token TOKEN or the environment "
+                "variable AI_INFRA_SERVER_TOKEN"
+                if not token
+                else "hint: the token given (--token or AI_INFRA_SERVER_TOKEN) was refused"
+            )
         return EXIT_USAGE
     except OutputError as exc:
         silence_stream(sys.stdout)
