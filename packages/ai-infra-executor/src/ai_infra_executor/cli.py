@@ -32,6 +32,7 @@ import importlib
 import math
 import os
 import sys
+import urllib.parse
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, NoReturn
@@ -301,16 +302,68 @@ def run_serve(args: argparse.Namespace) -> int:
             f'error: serve needs the server extra: pip install "ai-infra-executor[server]" ({exc})'
         )
         return EXIT_USAGE
+    except ValueError as exc:  # a URL redis-py cannot read
+        _usage_error(f"--redis {redacted_url(args.redis)}: {exc}")
     if token is None and args.host not in ("127.0.0.1", "localhost", "::1"):
         _warn(
             f"warning: serving on {args.host} without a token: "
             "anyone who can reach it sees the runs"
         )
+
+    async def checked_serve() -> int:
+        # One event loop for the check and the serving: the log's connections belong to it.
+        if args.redis is not None and not await _redis_reachable(log, args.redis):
+            await log.close()
+            return EXIT_USAGE
+        _warn(_serving_line(args.redis, args.host, args.port))
+        await serve(log, host=args.host, port=args.port, token=token)
+        return EXIT_OK
+
     try:
-        asyncio.run(serve(log, host=args.host, port=args.port, token=token))
+        return asyncio.run(checked_serve())
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
-    return EXIT_OK
+
+
+#: How long checking that Redis answers may take, in seconds.
+REDIS_CHECK_TIMEOUT: Final = 5.0
+
+
+async def _redis_reachable(log: RunLog, url: str) -> bool:
+    """True when the Redis run log *log* (at *url*) answers a cheap call (listing the
+    runs); otherwise say so on stderr ("cannot reach Redis at URL: reason")."""
+    try:
+        await asyncio.wait_for(log.runs(), REDIS_CHECK_TIMEOUT)
+    except Exception as exc:
+        if isinstance(exc, asyncio.TimeoutError):
+            reason = f"no answer in {REDIS_CHECK_TIMEOUT:g} s"
+        else:
+            reason = error_text(exc)
+        _warn(f"error: cannot reach Redis at {redacted_url(url)}: {reason}")
+        return False
+    return True
+
+
+def redacted_url(url: str) -> str:
+    """*url* without the password it may hold (``redis://user:***@host``), to print."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.password is None:
+        return url
+    user = parts.username or ""
+    host = parts.netloc.rpartition("@")[2]
+    return urllib.parse.urlunsplit(parts._replace(netloc=f"{user}:***@{host}"))
+
+
+def _serving_line(redis_url: str | None, host: str, port: int) -> str:
+    """The startup line of ``serve``: what log it serves, and the page's URL."""
+    shown_host = f"[{host}]" if ":" in host else host
+    page = f"http://{shown_host}:{port}/"
+    if redis_url is not None:
+        return f"serving the runs in Redis at {redacted_url(redis_url)} on {page}"
+    return (
+        f"serving the runs published in this process only (the memory log) on {page}; "
+        "for `demo --publish URL` runs, start `serve --redis URL` with the same Redis URL"
+    )
 
 
 def demo_config(
