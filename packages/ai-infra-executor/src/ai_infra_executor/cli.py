@@ -33,7 +33,7 @@ import math
 import os
 import sys
 import urllib.parse
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, NoReturn
 
@@ -47,7 +47,7 @@ from ai_infra_formatters.writer import silence_stream
 if TYPE_CHECKING:
     from ai_infra_executor.live import LiveProgressView
     from ai_infra_executor.publish import Publisher
-    from ai_infra_executor.run_log import RunLog
+    from ai_infra_executor.run_log import LogEntry, RunInfo, RunLog
 
 __all__ = [
     "EXIT_ERROR",
@@ -474,7 +474,7 @@ async def run_demo(args: argparse.Namespace) -> int:
             f"--fail-task {args.fail_task}: the roadmap has {tasks} task{'s' if tasks > 1 else ''}"
         )
 
-    publisher = _publisher(args.publish) if args.publish else None
+    publisher = await _publisher(args.publish) if args.publish else None
     output_format = OutputFormat.parse(args.format)
     config = demo_config(output_format, args.visibility, args.markdown)
     config.output_stream = sys.stdout
@@ -489,11 +489,21 @@ async def run_demo(args: argparse.Namespace) -> int:
         _output(functools.partial(view.announce, header))
         if publisher is None:
             return await _run(args, state, config, view, None)
+        counted = publisher.log
+        assert isinstance(counted, _CountingLog)
         try:
             async with publisher:  # the run ends in the log however the demo ends
-                return await _run(args, state, config, view, publisher)
+                status = await _run(args, state, config, view, publisher)
         finally:  # only once the publisher has appended all and ended the run
             await publisher.log.close()
+        missing = counted.put - counted.appended
+        if missing:  # the lines of the publisher (its logger) said why
+            _warn(
+                f"error: {missing} of the run's {counted.put} events were not published "
+                f"to {redacted_url(args.publish)}: the run log was unreachable"
+            )
+            return EXIT_ERROR if status == EXIT_OK else status
+        return status
     except BaseException:
         # Leaving with an error (often the output's own): stopping may fail on the same
         # stream, and must not replace the error to report.
@@ -543,6 +553,8 @@ async def _run(
                 _output(functools.partial(view.handle, event))
                 if publisher is not None:
                     publisher.put(event)  # never waits: a slow log does not hold the run
+                    if isinstance(publisher.log, _CountingLog):
+                        publisher.log.put += 1
                 if event.type == "interrupt":
                     asked, question = True, event.data.get("value")
         if not asked:
@@ -556,21 +568,76 @@ async def _run(
     return EXIT_OK
 
 
-def _publisher(url: str) -> Publisher:
-    """A publisher of the demo run to the Redis run log at *url*; says the run's id."""
+async def _publisher(url: str) -> Publisher:
+    """A publisher of the demo run to the Redis run log at *url*, once that answers;
+    says the run's id. A Redis that does not answer is a usage error (before the run)."""
     try:
         from ai_infra_executor.publish import Publisher
         from ai_infra_executor.run_log_redis import RedisRunLog
 
-        publisher = Publisher(RedisRunLog(url))
+        log = _CountingLog(RedisRunLog(url))
     except ImportError as exc:
         _usage_error(
             f'--publish needs the server extra: pip install "ai-infra-executor[server]" ({exc})'
         )
     except ValueError as exc:  # a URL redis-py cannot read
-        _usage_error(f"--publish {url}: {exc}")
+        _usage_error(f"--publish {redacted_url(url)}: {exc}")
+    if not await _redis_reachable(log, url):
+        await log.close()
+        raise SystemExit(EXIT_USAGE)
+    publisher = Publisher(log)
     say(f"{PROG}: publishing the run as {publisher.run_id}")
     return publisher
+
+
+class _CountingLog:
+    """A run log (*log*) that counts the events of a published run: ``put``, those
+    given to the publisher (counted by the caller), and ``appended``, those the log
+    took (the publisher's own notes of lost events not counted). ``put - appended``
+    is how many were not published."""
+
+    def __init__(self, log: RunLog) -> None:
+        self.log = log
+        self.put = 0
+        self.appended = 0
+
+    async def append(self, run_id: str, event: Mapping[str, Any]) -> str:
+        (event_id,) = await self.append_many(run_id, (event,))
+        return event_id
+
+    async def append_many(
+        self, run_id: str, events: Sequence[Mapping[str, Any]], *, first_seq: int | None = None
+    ) -> list[str]:
+        ids = await self.log.append_many(run_id, events, first_seq=first_seq)
+        # All were taken (those the run already held came from an earlier try).
+        self.appended += sum(1 for event in events if not _is_loss_note(event))
+        return ids
+
+    async def end(self, run_id: str) -> None:
+        await self.log.end(run_id)
+
+    async def read(
+        self, run_id: str, after: str | None = None, limit: int = 1000
+    ) -> list[LogEntry]:
+        return await self.log.read(run_id, after, limit)
+
+    def tail(self, run_id: str, after: str | None = None) -> AsyncIterator[LogEntry]:
+        return self.log.tail(run_id, after)
+
+    async def runs(self) -> list[RunInfo]:
+        return await self.log.runs()
+
+    async def info(self, run_id: str) -> RunInfo:
+        return await self.log.info(run_id)
+
+    async def close(self) -> None:
+        await self.log.close()
+
+
+def _is_loss_note(event: Mapping[str, Any]) -> bool:
+    """True for the publisher's ``error`` event saying how many events were lost."""
+    data = event.get("data")
+    return event.get("type") == "error" and isinstance(data, dict) and set(data) == {"lost"}
 
 
 def _usage_error(message: str) -> NoReturn:
