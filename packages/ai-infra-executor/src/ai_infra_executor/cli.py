@@ -9,6 +9,8 @@ Usage::
     ai-infra-executor demo --interrupt --approve # ... and answer yes without asking
     ai-infra-executor demo --markdown            # the agent's answers as Markdown
     ai-infra-executor serve                      # watch runs in a browser (127.0.0.1:8765)
+    ai-infra-executor serve --redis URL          # ... the runs `demo --publish URL` sends
+    ai-infra-executor watch URL                  # a served run in this terminal
 
 The demo runs a real LangGraph graph (see :mod:`ai_infra_executor.demo.graph`)
 whose agent is a scripted LangChain chat model: no network, no API key. When
@@ -18,8 +20,11 @@ waits: it approves and says so on stderr.
 Exit status: 0 when the run ended (also when a task failed: that is part of the
 demo, and when the reader of stdout went away early, as with ``| head -1``), 1
 when the run raised or stdout cannot be written (a full disk; the reason goes to
-stderr once), 2 for a usage error or a roadmap that cannot be read or holds no
-task, 130 when interrupted (Ctrl-C). None of these prints a traceback.
+stderr once) or, with ``--publish``, when events never reached the Redis run log
+(a line says how many), 2 for a usage error, a roadmap that cannot be read or
+holds no task, or a ``--publish`` Redis that does not answer before the run, 130
+when interrupted (Ctrl-C). None of these prints a traceback. ``serve`` and
+``watch`` list their own in ``--help``.
 """
 
 from __future__ import annotations
@@ -78,14 +83,70 @@ examples:
   ai-infra-executor demo --visibility detailed    tool arguments and results too
   ai-infra-executor demo --markdown               answers rendered as Markdown
   ai-infra-executor demo --roadmap ROADMAP.md --latency-scale 0
+  ai-infra-executor demo --publish redis://localhost:6379/0   also to a Redis run log
 
 exit status:
   0    the run ended (a failed task is part of a run), or the reader of stdout
        went away early (`| head -1`)
   1    the run raised, or stdout cannot be written (a full disk; the reason
-       goes to stderr)
+       goes to stderr), or with --publish, events that never reached the Redis
+       run log (it went away mid-run; a line says how many)
   2    usage error: bad arguments, a roadmap that cannot be read or holds no
-       task, LangGraph not installed
+       task, LangGraph not installed, a --publish Redis that does not answer
+  130  interrupted (Ctrl-C)
+"""
+
+_OVERVIEW: Final = """\
+examples:
+  ai-infra-executor demo                          run the bundled roadmap, live view
+  ai-infra-executor serve --redis redis://localhost:6379/0
+                                                  serve the runs of a Redis run log
+                                                  at http://127.0.0.1:8765/
+  ai-infra-executor watch http://127.0.0.1:8765/runs/ID
+                                                  show a served run in this terminal
+
+To watch a demo run in a browser: `serve --redis URL` in one terminal,
+`demo --publish URL` (the same URL) in another, then open the page.
+`ai-infra-executor COMMAND --help` tells more, with each command's exit status.
+
+exit status:
+  0    done (the run ended, the server stopped)
+  1    the run raised, output could not be written, published events were lost
+  2    usage error, or what was named cannot be used (a roadmap, a Redis, a server,
+       a run, a token)
+  130  interrupted (Ctrl-C)
+"""
+
+_SERVE_EPILOG: Final = """\
+examples:
+  ai-infra-executor serve                         runs published in this process only
+  ai-infra-executor serve --redis redis://localhost:6379/0   runs that `demo --publish` sends there
+  AI_INFRA_SERVER_TOKEN=secret ai-infra-executor serve --host 0.0.0.0 --redis URL
+
+A startup line on stderr names the log served and the page's URL.
+
+exit status:
+  0    stopped (SIGTERM)
+  2    usage error: bad arguments, an empty token, a --redis URL that is not
+       Redis's or a Redis that does not answer, the server extra not installed
+  130  interrupted (Ctrl-C)
+"""
+
+_WATCH_EPILOG: Final = """\
+examples:
+  ai-infra-executor watch http://127.0.0.1:8765/runs/ID
+  ai-infra-executor watch --format json http://127.0.0.1:8765/runs/ID > run.ndjson
+  AI_INFRA_SERVER_TOKEN=secret ai-infra-executor watch http://HOST:8765/runs/ID
+
+A run that is not there yet is waited for (up to 10 s: its publisher may not have
+sent its first event). A server never reached is an error at once; once the
+server has answered, a dropped connection is retried until the run ends.
+
+exit status:
+  0    the run ended, or the reader of stdout went away early (`| head -1`)
+  1    stdout cannot be written (a full disk)
+  2    usage error or refused: not a run's URL, a server that cannot be reached,
+       a wrong or missing token (401, 403), a run that is not there (404)
   130  interrupted (Ctrl-C)
 """
 
@@ -94,8 +155,10 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``ai-infra-executor``."""
     parser = argparse.ArgumentParser(
         prog=PROG,
-        description="Executor stream events: run the LangGraph demo.",
-        epilog=_EXAMPLES,
+        description="Run an executor over LangGraph and watch its events: `demo` runs "
+        "the bundled roadmap, `serve` serves runs to watch (a web page, SSE), `watch` shows "
+        "a served run in the terminal.",
+        epilog=_OVERVIEW,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
@@ -174,6 +237,8 @@ def _add_serve(commands: Any) -> None:
         "and shows one live), GET /runs, GET /runs/ID/events (SSE, resumable with "
         "Last-Event-ID; ?format=json, ag-ui or vercel-ai). Needs the server extra: "
         'pip install "ai-infra-executor[server]".',
+        epilog=_SERVE_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     serve.add_argument(
         "--redis",
@@ -203,6 +268,8 @@ def _add_watch(commands: Any) -> None:
         description="Show the events of a run served by `ai-infra-executor serve`, from "
         "its start, as they come; when the connection drops (or the server restarts) "
         "connect again and resume right after the last event shown, until the run ends.",
+        epilog=_WATCH_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     watch.add_argument("url", metavar="URL", help="the run's URL: http://HOST:PORT/runs/ID")
     watch.add_argument(
