@@ -32,6 +32,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import dataclasses
 import functools
 import importlib
 import math
@@ -221,7 +222,9 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="REDIS_URL",
         help="also publish the run's events to the Redis run log at REDIS_URL "
         "(redis://host:port/db), where `ai-infra-executor serve --redis REDIS_URL` shows "
-        "it; the run's id goes to stderr (needs the server extra)",
+        "it; the run's id goes to stderr (needs the server extra). The published events "
+        "carry tool arguments, results and usage (at least --visibility detailed) "
+        "whatever this terminal shows",
     )
     _add_serve(commands)
     _add_watch(commands)
@@ -599,6 +602,10 @@ async def _run(
         interrupt_before_checkpoint=args.interrupt,
         latency_scale=args.latency_scale,
     )
+    if publisher is not None and _VISIBILITIES.index(config.token_visibility) < 2:
+        # The log gets what a watcher may want to see (tool arguments, results, usage);
+        # this terminal's view still shows only what --visibility asks for.
+        config = dataclasses.replace(config, token_visibility="detailed")
     executor = StreamingExecutor(
         graph,
         streaming_config=config,
