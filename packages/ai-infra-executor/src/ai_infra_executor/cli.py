@@ -9,6 +9,8 @@ Usage::
     ai-infra-executor demo --interrupt --approve # ... and answer yes without asking
     ai-infra-executor demo --markdown            # the agent's answers as Markdown
     ai-infra-executor serve                      # watch runs in a browser (127.0.0.1:8765)
+    ai-infra-executor serve --redis URL          # ... the runs `demo --publish URL` sends
+    ai-infra-executor watch URL                  # a served run in this terminal
 
 The demo runs a real LangGraph graph (see :mod:`ai_infra_executor.demo.graph`)
 whose agent is a scripted LangChain chat model: no network, no API key. When
@@ -18,8 +20,11 @@ waits: it approves and says so on stderr.
 Exit status: 0 when the run ended (also when a task failed: that is part of the
 demo, and when the reader of stdout went away early, as with ``| head -1``), 1
 when the run raised or stdout cannot be written (a full disk; the reason goes to
-stderr once), 2 for a usage error or a roadmap that cannot be read or holds no
-task, 130 when interrupted (Ctrl-C). None of these prints a traceback.
+stderr once) or, with ``--publish``, when events never reached the Redis run log
+(a line says how many), 2 for a usage error, a roadmap that cannot be read or
+holds no task, or a ``--publish`` Redis that does not answer before the run, 130
+when interrupted (Ctrl-C). None of these prints a traceback. ``serve`` and
+``watch`` list their own in ``--help``.
 """
 
 from __future__ import annotations
@@ -27,12 +32,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import dataclasses
 import functools
 import importlib
 import math
 import os
 import sys
-from collections.abc import Callable, Sequence
+import urllib.parse
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, NoReturn
 
@@ -46,7 +53,7 @@ from ai_infra_formatters.writer import silence_stream
 if TYPE_CHECKING:
     from ai_infra_executor.live import LiveProgressView
     from ai_infra_executor.publish import Publisher
-    from ai_infra_executor.run_log import RunLog
+    from ai_infra_executor.run_log import LogEntry, RunInfo, RunLog
 
 __all__ = [
     "EXIT_ERROR",
@@ -77,14 +84,70 @@ examples:
   ai-infra-executor demo --visibility detailed    tool arguments and results too
   ai-infra-executor demo --markdown               answers rendered as Markdown
   ai-infra-executor demo --roadmap ROADMAP.md --latency-scale 0
+  ai-infra-executor demo --publish redis://localhost:6379/0   also to a Redis run log
 
 exit status:
   0    the run ended (a failed task is part of a run), or the reader of stdout
        went away early (`| head -1`)
   1    the run raised, or stdout cannot be written (a full disk; the reason
-       goes to stderr)
+       goes to stderr), or with --publish, events that never reached the Redis
+       run log (it went away mid-run; a line says how many)
   2    usage error: bad arguments, a roadmap that cannot be read or holds no
-       task, LangGraph not installed
+       task, LangGraph not installed, a --publish Redis that does not answer
+  130  interrupted (Ctrl-C)
+"""
+
+_OVERVIEW: Final = """\
+examples:
+  ai-infra-executor demo                          run the bundled roadmap, live view
+  ai-infra-executor serve --redis redis://localhost:6379/0
+                                                  serve the runs of a Redis run log
+                                                  at http://127.0.0.1:8765/
+  ai-infra-executor watch http://127.0.0.1:8765/runs/ID
+                                                  show a served run in this terminal
+
+To watch a demo run in a browser: `serve --redis URL` in one terminal,
+`demo --publish URL` (the same URL) in another, then open the page.
+`ai-infra-executor COMMAND --help` tells more, with each command's exit status.
+
+exit status:
+  0    done (the run ended, the server stopped)
+  1    the run raised, output could not be written, published events were lost
+  2    usage error, or what was named cannot be used (a roadmap, a Redis, a server,
+       a run, a token)
+  130  interrupted (Ctrl-C)
+"""
+
+_SERVE_EPILOG: Final = """\
+examples:
+  ai-infra-executor serve                         runs published in this process only
+  ai-infra-executor serve --redis redis://localhost:6379/0   runs that `demo --publish` sends there
+  AI_INFRA_SERVER_TOKEN=secret ai-infra-executor serve --host 0.0.0.0 --redis URL
+
+A startup line on stderr names the log served and the page's URL.
+
+exit status:
+  0    stopped (SIGTERM)
+  2    usage error: bad arguments, an empty token, a --redis URL that is not
+       Redis's or a Redis that does not answer, the server extra not installed
+  130  interrupted (Ctrl-C)
+"""
+
+_WATCH_EPILOG: Final = """\
+examples:
+  ai-infra-executor watch http://127.0.0.1:8765/runs/ID
+  ai-infra-executor watch --format json http://127.0.0.1:8765/runs/ID > run.ndjson
+  AI_INFRA_SERVER_TOKEN=secret ai-infra-executor watch http://HOST:8765/runs/ID
+
+A run that is not there yet is waited for (up to 10 s: its publisher may not have
+sent its first event). A server never reached is an error at once; once the
+server has answered, a dropped connection is retried until the run ends.
+
+exit status:
+  0    the run ended, or the reader of stdout went away early (`| head -1`)
+  1    stdout cannot be written (a full disk)
+  2    usage error or refused: not a run's URL, a server that cannot be reached,
+       a wrong or missing token (401, 403), a run that is not there (404)
   130  interrupted (Ctrl-C)
 """
 
@@ -93,8 +156,10 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``ai-infra-executor``."""
     parser = argparse.ArgumentParser(
         prog=PROG,
-        description="Executor stream events: run the LangGraph demo.",
-        epilog=_EXAMPLES,
+        description="Run an executor over LangGraph and watch its events: `demo` runs "
+        "the bundled roadmap, `serve` serves runs to watch (a web page, SSE), `watch` shows "
+        "a served run in the terminal.",
+        epilog=_OVERVIEW,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
@@ -157,7 +222,9 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="REDIS_URL",
         help="also publish the run's events to the Redis run log at REDIS_URL "
         "(redis://host:port/db), where `ai-infra-executor serve --redis REDIS_URL` shows "
-        "it; the run's id goes to stderr (needs the server extra)",
+        "it; the run's id goes to stderr (needs the server extra). The published events "
+        "carry tool arguments, results and usage (at least --visibility detailed) "
+        "whatever this terminal shows",
     )
     _add_serve(commands)
     _add_watch(commands)
@@ -173,6 +240,8 @@ def _add_serve(commands: Any) -> None:
         "and shows one live), GET /runs, GET /runs/ID/events (SSE, resumable with "
         "Last-Event-ID; ?format=json, ag-ui or vercel-ai). Needs the server extra: "
         'pip install "ai-infra-executor[server]".',
+        epilog=_SERVE_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     serve.add_argument(
         "--redis",
@@ -202,12 +271,21 @@ def _add_watch(commands: Any) -> None:
         description="Show the events of a run served by `ai-infra-executor serve`, from "
         "its start, as they come; when the connection drops (or the server restarts) "
         "connect again and resume right after the last event shown, until the run ends.",
+        epilog=_WATCH_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     watch.add_argument("url", metavar="URL", help="the run's URL: http://HOST:PORT/runs/ID")
     watch.add_argument(
         "--format",
         choices=("plain", "rich", "minimal", "json"),
         help="output (default: rich on a terminal, plain otherwise)",
+    )
+    watch.add_argument(
+        "--visibility",
+        choices=_VISIBILITIES,
+        help="what the agent's events show: minimal (tokens and errors), standard (plus "
+        "thinking and tools), detailed (plus tool arguments, results and usage; the "
+        "default), debug (everything); --format json shows every field unless given",
     )
     watch.add_argument(
         "--token",
@@ -230,7 +308,13 @@ def run_watch(args: argparse.Namespace) -> int:
         _usage_error("stdout is closed: nothing to write the events to")
     token = args.token if args.token is not None else os.environ.get("AI_INFRA_SERVER_TOKEN")
     fmt = OutputFormat.parse(args.format) if args.format else default_format()
-    formatter = get_formatter(fmt, colors_enabled=not args.no_color, stream=sys.stdout)
+    # Show what the published events carry: a terminal gets tool arguments and results.
+    visibility = args.visibility
+    if visibility is None and fmt is not OutputFormat.JSON:
+        visibility = "detailed"
+    formatter = get_formatter(
+        fmt, colors_enabled=not args.no_color, visibility=visibility, stream=sys.stdout
+    )
 
     def show(event: Any) -> None:
         _output(functools.partial(stream_to_console, event, formatter=formatter, stream=sys.stdout))
@@ -238,11 +322,21 @@ def run_watch(args: argparse.Namespace) -> int:
     def dropped(reason: str) -> None:
         say(f"{PROG}: the connection dropped ({reason}); connecting again")
 
+    def waiting(run_id: str) -> None:
+        say(f"{PROG}: waiting for run {run_id} to start")
+
     try:
-        watch_run(args.url, show, token=token or None, on_retry=dropped)
+        watch_run(args.url, show, token=token or None, on_retry=dropped, on_wait=waiting)
         _output(functools.partial(end_stream, formatter, sys.stdout))
     except WatchError as exc:
         _warn(f"error: {exc}")
+        if exc.status == 401:
+            _warn(
+                "hint: give the server's token with --token TOKEN or the environment "
+                "variable AI_INFRA_SERVER_TOKEN"
+                if not token
+                else "hint: the token given (--token or AI_INFRA_SERVER_TOKEN) was refused"
+            )
         return EXIT_USAGE
     except OutputError as exc:
         silence_stream(sys.stdout)
@@ -278,16 +372,68 @@ def run_serve(args: argparse.Namespace) -> int:
             f'error: serve needs the server extra: pip install "ai-infra-executor[server]" ({exc})'
         )
         return EXIT_USAGE
+    except ValueError as exc:  # a URL redis-py cannot read
+        _usage_error(f"--redis {redacted_url(args.redis)}: {exc}")
     if token is None and args.host not in ("127.0.0.1", "localhost", "::1"):
         _warn(
             f"warning: serving on {args.host} without a token: "
             "anyone who can reach it sees the runs"
         )
+
+    async def checked_serve() -> int:
+        # One event loop for the check and the serving: the log's connections belong to it.
+        if args.redis is not None and not await _redis_reachable(log, args.redis):
+            await log.close()
+            return EXIT_USAGE
+        _warn(_serving_line(args.redis, args.host, args.port))
+        await serve(log, host=args.host, port=args.port, token=token)
+        return EXIT_OK
+
     try:
-        asyncio.run(serve(log, host=args.host, port=args.port, token=token))
+        return asyncio.run(checked_serve())
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
-    return EXIT_OK
+
+
+#: How long checking that Redis answers may take, in seconds.
+REDIS_CHECK_TIMEOUT: Final = 5.0
+
+
+async def _redis_reachable(log: RunLog, url: str) -> bool:
+    """True when the Redis run log *log* (at *url*) answers a cheap call (listing the
+    runs); otherwise say so on stderr ("cannot reach Redis at URL: reason")."""
+    try:
+        await asyncio.wait_for(log.runs(), REDIS_CHECK_TIMEOUT)
+    except Exception as exc:
+        if isinstance(exc, asyncio.TimeoutError):
+            reason = f"no answer in {REDIS_CHECK_TIMEOUT:g} s"
+        else:
+            reason = error_text(exc)
+        _warn(f"error: cannot reach Redis at {redacted_url(url)}: {reason}")
+        return False
+    return True
+
+
+def redacted_url(url: str) -> str:
+    """*url* without the password it may hold (``redis://user:***@host``), to print."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.password is None:
+        return url
+    user = parts.username or ""
+    host = parts.netloc.rpartition("@")[2]
+    return urllib.parse.urlunsplit(parts._replace(netloc=f"{user}:***@{host}"))
+
+
+def _serving_line(redis_url: str | None, host: str, port: int) -> str:
+    """The startup line of ``serve``: what log it serves, and the page's URL."""
+    shown_host = f"[{host}]" if ":" in host else host
+    page = f"http://{shown_host}:{port}/"
+    if redis_url is not None:
+        return f"serving the runs in Redis at {redacted_url(redis_url)} on {page}"
+    return (
+        f"serving the runs published in this process only (the memory log) on {page}; "
+        "for `demo --publish URL` runs, start `serve --redis URL` with the same Redis URL"
+    )
 
 
 def demo_config(
@@ -398,7 +544,7 @@ async def run_demo(args: argparse.Namespace) -> int:
             f"--fail-task {args.fail_task}: the roadmap has {tasks} task{'s' if tasks > 1 else ''}"
         )
 
-    publisher = _publisher(args.publish) if args.publish else None
+    publisher = await _publisher(args.publish) if args.publish else None
     output_format = OutputFormat.parse(args.format)
     config = demo_config(output_format, args.visibility, args.markdown)
     config.output_stream = sys.stdout
@@ -413,11 +559,21 @@ async def run_demo(args: argparse.Namespace) -> int:
         _output(functools.partial(view.announce, header))
         if publisher is None:
             return await _run(args, state, config, view, None)
+        counted = publisher.log
+        assert isinstance(counted, _CountingLog)
         try:
             async with publisher:  # the run ends in the log however the demo ends
-                return await _run(args, state, config, view, publisher)
+                status = await _run(args, state, config, view, publisher)
         finally:  # only once the publisher has appended all and ended the run
             await publisher.log.close()
+        missing = counted.put - counted.appended
+        if missing:  # the lines of the publisher (its logger) said why
+            _warn(
+                f"error: {missing} of the run's {counted.put} events were not published "
+                f"to {redacted_url(args.publish)}: the run log was unreachable"
+            )
+            return EXIT_ERROR if status == EXIT_OK else status
+        return status
     except BaseException:
         # Leaving with an error (often the output's own): stopping may fail on the same
         # stream, and must not replace the error to report.
@@ -446,6 +602,10 @@ async def _run(
         interrupt_before_checkpoint=args.interrupt,
         latency_scale=args.latency_scale,
     )
+    if publisher is not None and _VISIBILITIES.index(config.token_visibility) < 2:
+        # The log gets what a watcher may want to see (tool arguments, results, usage);
+        # this terminal's view still shows only what --visibility asks for.
+        config = dataclasses.replace(config, token_visibility="detailed")
     executor = StreamingExecutor(
         graph,
         streaming_config=config,
@@ -467,6 +627,8 @@ async def _run(
                 _output(functools.partial(view.handle, event))
                 if publisher is not None:
                     publisher.put(event)  # never waits: a slow log does not hold the run
+                    if isinstance(publisher.log, _CountingLog):
+                        publisher.log.put += 1
                 if event.type == "interrupt":
                     asked, question = True, event.data.get("value")
         if not asked:
@@ -480,21 +642,76 @@ async def _run(
     return EXIT_OK
 
 
-def _publisher(url: str) -> Publisher:
-    """A publisher of the demo run to the Redis run log at *url*; says the run's id."""
+async def _publisher(url: str) -> Publisher:
+    """A publisher of the demo run to the Redis run log at *url*, once that answers;
+    says the run's id. A Redis that does not answer is a usage error (before the run)."""
     try:
         from ai_infra_executor.publish import Publisher
         from ai_infra_executor.run_log_redis import RedisRunLog
 
-        publisher = Publisher(RedisRunLog(url))
+        log = _CountingLog(RedisRunLog(url))
     except ImportError as exc:
         _usage_error(
             f'--publish needs the server extra: pip install "ai-infra-executor[server]" ({exc})'
         )
     except ValueError as exc:  # a URL redis-py cannot read
-        _usage_error(f"--publish {url}: {exc}")
+        _usage_error(f"--publish {redacted_url(url)}: {exc}")
+    if not await _redis_reachable(log, url):
+        await log.close()
+        raise SystemExit(EXIT_USAGE)
+    publisher = Publisher(log)
     say(f"{PROG}: publishing the run as {publisher.run_id}")
     return publisher
+
+
+class _CountingLog:
+    """A run log (*log*) that counts the events of a published run: ``put``, those
+    given to the publisher (counted by the caller), and ``appended``, those the log
+    took (the publisher's own notes of lost events not counted). ``put - appended``
+    is how many were not published."""
+
+    def __init__(self, log: RunLog) -> None:
+        self.log = log
+        self.put = 0
+        self.appended = 0
+
+    async def append(self, run_id: str, event: Mapping[str, Any]) -> str:
+        (event_id,) = await self.append_many(run_id, (event,))
+        return event_id
+
+    async def append_many(
+        self, run_id: str, events: Sequence[Mapping[str, Any]], *, first_seq: int | None = None
+    ) -> list[str]:
+        ids = await self.log.append_many(run_id, events, first_seq=first_seq)
+        # All were taken (those the run already held came from an earlier try).
+        self.appended += sum(1 for event in events if not _is_loss_note(event))
+        return ids
+
+    async def end(self, run_id: str) -> None:
+        await self.log.end(run_id)
+
+    async def read(
+        self, run_id: str, after: str | None = None, limit: int = 1000
+    ) -> list[LogEntry]:
+        return await self.log.read(run_id, after, limit)
+
+    def tail(self, run_id: str, after: str | None = None) -> AsyncIterator[LogEntry]:
+        return self.log.tail(run_id, after)
+
+    async def runs(self) -> list[RunInfo]:
+        return await self.log.runs()
+
+    async def info(self, run_id: str) -> RunInfo:
+        return await self.log.info(run_id)
+
+    async def close(self) -> None:
+        await self.log.close()
+
+
+def _is_loss_note(event: Mapping[str, Any]) -> bool:
+    """True for the publisher's ``error`` event saying how many events were lost."""
+    data = event.get("data")
+    return event.get("type") == "error" and isinstance(data, dict) and set(data) == {"lost"}
 
 
 def _usage_error(message: str) -> NoReturn:

@@ -6,6 +6,11 @@ connection drops (a network blip, the server restarted) it connects again, sendi
 the id of the last event it got as ``Last-Event-ID``: the server resumes right after
 it, so nothing is lost or repeated. It returns at the run's end (the server's
 ``end`` event). Imports no server library: the watching side needs none.
+
+Retrying is for a watch that has worked: until the server has answered once, a
+connection that fails (refused, an unknown host, TLS) is an error at once (a wrong
+URL, not a blip), and until the run's stream has opened once, a 404 is retried for
+a while (the publisher may not have appended the run's first event yet).
 """
 
 from __future__ import annotations
@@ -22,9 +27,21 @@ __all__ = ["SseEvent", "WatchError", "events_url", "sse_events", "watch_run"]
 #: The longest wait between two attempts to connect again, in seconds.
 MAX_RETRY_DELAY = 5.0
 
+#: The wait between two asks for a run that is not there yet, in seconds.
+NOT_FOUND_DELAY = 0.25
+
 
 class WatchError(Exception):
-    """The server refused the watch for good (a wrong token, an unknown run)."""
+    """The watch cannot go on: the server refused it for good (a wrong token, an
+    unknown run) or could not be reached at all.
+
+    Attributes:
+        status: the HTTP status the server answered (``None``: it was not reached).
+    """
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 class SseEvent(NamedTuple):
@@ -89,6 +106,8 @@ def watch_run(
     last_event_id: str | None = None,
     on_retry: Callable[[str], None] | None = None,
     timeout: float = 60.0,
+    wait_for_run: float = 10.0,
+    on_wait: Callable[[str], None] | None = None,
 ) -> None:
     """Hand every event of the run at *url* to *on_event*, in order, until its end;
     reconnect with ``Last-Event-ID`` whenever the connection drops.
@@ -101,21 +120,40 @@ def watch_run(
         on_retry: called with the reason each time the connection drops (a message).
         timeout: seconds without a byte (the server sends keep-alives) before the
             connection counts as dropped.
+        wait_for_run: until the run's stream has opened once, a 404 (the run is
+            not in the log yet) is asked again for up to this many seconds.
+        on_wait: called once, with the run's id, when a 404 is waited out.
 
     Raises:
-        WatchError: the server refused for good (401, 403, 404, 400).
+        WatchError: the server refused for good (401, 403, 404, 400), or could not
+            be reached before it answered once (refused, an unknown host, TLS).
         ValueError: *url* is not a run's URL.
     """
     target = urllib.parse.urlsplit(events_url(url))
     position = _Position(last_event_id)
     delay = 0.2
+    waiting_since: float | None = None
     while True:
         since = position.last
         try:
             _follow(target, on_event, position, token=token, timeout=timeout)
             return
+        except WatchError as exc:
+            if exc.status != 404 or position.opened:
+                raise
+            now = time.monotonic()
+            if waiting_since is None:
+                waiting_since = now
+                if on_wait is not None:
+                    on_wait(_run_id(target))
+            if now - waiting_since >= wait_for_run:
+                raise
+            time.sleep(NOT_FOUND_DELAY)
+            continue
         except (OSError, http.client.HTTPException, ValueError) as exc:
             reason = f"{type(exc).__name__}: {exc}"
+            if not position.answered:  # never reached: a wrong URL, not a blip
+                raise WatchError(f"cannot connect to {target.netloc}: {reason}") from exc
         if position.last != since:  # events came before it dropped: retry soon
             delay = 0.2
         if on_retry is not None:
@@ -124,11 +162,20 @@ def watch_run(
         delay = min(delay * 2, MAX_RETRY_DELAY)
 
 
+def _run_id(target: urllib.parse.SplitResult) -> str:
+    """The run's id in an events URL (``.../runs/ID/events``)."""
+    return urllib.parse.unquote(target.path.rstrip("/").removesuffix("/events").rpartition("/")[2])
+
+
 class _Position:
-    """The id of the last event a watch got (``None``: none yet)."""
+    """How far a watch got: the id of the last event (``None``: none yet), whether
+    the server has answered once (``answered``) and the run's stream opened once
+    (``opened``)."""
 
     def __init__(self, last: str | None) -> None:
         self.last = last
+        self.answered = False
+        self.opened = False
 
 
 def _follow(
@@ -152,11 +199,15 @@ def _follow(
     try:
         connection.request("GET", path, headers=headers)
         response = connection.getresponse()
+        position.answered = True
         if response.status in (400, 401, 403, 404):
             body = response.read(2000).decode("utf-8", "replace")
-            raise WatchError(f"the server answered {response.status}: {body.strip()}")
+            raise WatchError(
+                f"the server answered {response.status}: {body.strip()}", response.status
+            )
         if response.status != 200:
             raise http.client.HTTPException(f"the server answered {response.status}")
+        position.opened = True
         for event in sse_events(response):
             if event.event == "end":
                 return
