@@ -168,6 +168,7 @@ async def test_while_the_log_is_down_events_wait_and_go_in_order_once_it_is_back
         await publisher.aclose()
     assert stored(await log.read(publisher.run_id, limit=1000)) == list(range(500))
     assert publisher.lost == 0
+    assert (publisher.put_count, publisher.published, publisher.unpublished) == (500, 500, 0)
     assert caplog.records == []
 
 
@@ -190,8 +191,26 @@ async def test_past_the_buffer_events_are_dropped_and_an_error_event_says_how_ma
     assert stored(entries) == [*range(50), ("lost", 150), *range(200, 210)]
     assert "150 events of this run were lost" in entries[50].event["error"]
     assert publisher.lost == 150
+    assert (publisher.put_count, publisher.unpublished) == (210, 150)  # the note not counted
     (record,) = caplog.records
     assert "dropping events" in record.getMessage()
+
+
+async def test_what_closing_gives_up_on_is_counted_unpublished(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    log = FlakyLog()
+    publisher = Publisher(log, buffer=1000, max_retry_delay=0.02, close_timeout=0.2)
+    publisher.put(numbered(0))
+    await until(lambda: _count(log, publisher.run_id, 1))
+    log.down = True
+    for i in range(1, 31):
+        publisher.put(numbered(i))
+    with caplog.at_level(logging.WARNING, logger="ai_infra_executor.publish"):
+        await publisher.aclose()
+    assert publisher.lost == 0  # none dropped for room...
+    assert (publisher.put_count, publisher.published, publisher.unpublished) == (31, 1, 30)
+    assert any("30 buffered events were not published" in r.getMessage() for r in caplog.records)
 
 
 async def _count(log: RunLog, run_id: str, n: int) -> bool:

@@ -39,7 +39,7 @@ import math
 import os
 import sys
 import urllib.parse
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, NoReturn
 
@@ -53,7 +53,7 @@ from ai_infra_formatters.writer import silence_stream
 if TYPE_CHECKING:
     from ai_infra_executor.live import LiveProgressView
     from ai_infra_executor.publish import Publisher
-    from ai_infra_executor.run_log import LogEntry, RunInfo, RunLog
+    from ai_infra_executor.run_log import RunLog
 
 __all__ = [
     "EXIT_ERROR",
@@ -559,17 +559,15 @@ async def run_demo(args: argparse.Namespace) -> int:
         _output(functools.partial(view.announce, header))
         if publisher is None:
             return await _run(args, state, config, view, None)
-        counted = publisher.log
-        assert isinstance(counted, _CountingLog)
         try:
             async with publisher:  # the run ends in the log however the demo ends
                 status = await _run(args, state, config, view, publisher)
         finally:  # only once the publisher has appended all and ended the run
             await publisher.log.close()
-        missing = counted.put - counted.appended
+        missing = publisher.unpublished
         if missing:  # the lines of the publisher (its logger) said why
             _warn(
-                f"error: {missing} of the run's {counted.put} events were not published "
+                f"error: {missing} of the run's {publisher.put_count} events were not published "
                 f"to {redacted_url(args.publish)}: the run log was unreachable"
             )
             return EXIT_ERROR if status == EXIT_OK else status
@@ -627,8 +625,6 @@ async def _run(
                 _output(functools.partial(view.handle, event))
                 if publisher is not None:
                     publisher.put(event)  # never waits: a slow log does not hold the run
-                    if isinstance(publisher.log, _CountingLog):
-                        publisher.log.put += 1
                 if event.type == "interrupt":
                     asked, question = True, event.data.get("value")
         if not asked:
@@ -649,7 +645,7 @@ async def _publisher(url: str) -> Publisher:
         from ai_infra_executor.publish import Publisher
         from ai_infra_executor.run_log_redis import RedisRunLog
 
-        log = _CountingLog(RedisRunLog(url))
+        log = RedisRunLog(url)
     except ImportError as exc:
         _usage_error(
             f'--publish needs the server extra: pip install "ai-infra-executor[server]" ({exc})'
@@ -662,56 +658,6 @@ async def _publisher(url: str) -> Publisher:
     publisher = Publisher(log)
     say(f"{PROG}: publishing the run as {publisher.run_id}")
     return publisher
-
-
-class _CountingLog:
-    """A run log (*log*) that counts the events of a published run: ``put``, those
-    given to the publisher (counted by the caller), and ``appended``, those the log
-    took (the publisher's own notes of lost events not counted). ``put - appended``
-    is how many were not published."""
-
-    def __init__(self, log: RunLog) -> None:
-        self.log = log
-        self.put = 0
-        self.appended = 0
-
-    async def append(self, run_id: str, event: Mapping[str, Any]) -> str:
-        (event_id,) = await self.append_many(run_id, (event,))
-        return event_id
-
-    async def append_many(
-        self, run_id: str, events: Sequence[Mapping[str, Any]], *, first_seq: int | None = None
-    ) -> list[str]:
-        ids = await self.log.append_many(run_id, events, first_seq=first_seq)
-        # All were taken (those the run already held came from an earlier try).
-        self.appended += sum(1 for event in events if not _is_loss_note(event))
-        return ids
-
-    async def end(self, run_id: str) -> None:
-        await self.log.end(run_id)
-
-    async def read(
-        self, run_id: str, after: str | None = None, limit: int = 1000
-    ) -> list[LogEntry]:
-        return await self.log.read(run_id, after, limit)
-
-    def tail(self, run_id: str, after: str | None = None) -> AsyncIterator[LogEntry]:
-        return self.log.tail(run_id, after)
-
-    async def runs(self) -> list[RunInfo]:
-        return await self.log.runs()
-
-    async def info(self, run_id: str) -> RunInfo:
-        return await self.log.info(run_id)
-
-    async def close(self) -> None:
-        await self.log.close()
-
-
-def _is_loss_note(event: Mapping[str, Any]) -> bool:
-    """True for the publisher's ``error`` event saying how many events were lost."""
-    data = event.get("data")
-    return event.get("type") == "error" and isinstance(data, dict) and set(data) == {"lost"}
 
 
 def _usage_error(message: str) -> NoReturn:

@@ -94,6 +94,10 @@ class Publisher:
         self.close_timeout = close_timeout
         #: How many events were dropped because the buffer was full.
         self.lost = 0
+        #: How many events were put, and how many of them the log took (the notes
+        #: of lost events not counted): see :attr:`unpublished`.
+        self.put_count = 0
+        self.published = 0
         self._appended = 0  # how many events were appended: the number of the last
         self._queue: deque[dict[str, Any] | _Gap] = deque()
         self._pending = 0  # events (not gaps) in the queue
@@ -117,6 +121,7 @@ class Publisher:
         if self._closing:
             raise RuntimeError("the publisher is closed")
         fields: dict[str, Any] = orjson.loads(self._formatter.format_bytes(event))
+        self.put_count += 1
         if self._pending >= self.buffer:
             self._drop()
         else:
@@ -132,6 +137,12 @@ class Publisher:
         while self._pending >= self.buffer and self._reachable and not self._closing:
             await self._room.wait()
         self.put(event)
+
+    @property
+    def unpublished(self) -> int:
+        """How many of the events put never reached the log (dropped when the buffer
+        was full, or still buffered when closing gave up): 0 once all were appended."""
+        return self.put_count - self.published
 
     @property
     def behind(self) -> bool:
@@ -223,6 +234,8 @@ class Publisher:
             retrying = False
             delay = self.retry_delay
             self._appended += len(events)
+            if not isinstance(head, _Gap):
+                self.published += taken
             for _ in range(taken):
                 self._queue.popleft()
             if not isinstance(head, _Gap):
