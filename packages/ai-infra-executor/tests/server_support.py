@@ -45,16 +45,22 @@ class CountingTails:
             self.open_tails -= 1
 
 
-@contextlib.asynccontextmanager
-async def live_server(app: Any) -> AsyncIterator[str]:
-    """Serve *app* with uvicorn on a free port of 127.0.0.1, in this event loop; its URL."""
+async def start_uvicorn(
+    app: Any, port: int = 0, *, log_level: str = "warning", graceful: float = 1.0
+) -> tuple[uvicorn.Server, asyncio.Task[None]]:
+    """Serve *app* with uvicorn on 127.0.0.1:*port* (0: a free one), in this event loop,
+    once it listens: the server (``should_exit = True`` stops it) and its task.
+
+    Args:
+        graceful: seconds open connections are given when it stops.
+    """
     config = uvicorn.Config(
         app,
         host="127.0.0.1",
-        port=0,
-        log_level="warning",
+        port=port,
+        log_level=log_level,
         lifespan="off",
-        timeout_graceful_shutdown=1,
+        timeout_graceful_shutdown=graceful,
     )
     server = uvicorn.Server(config)
     server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
@@ -63,6 +69,13 @@ async def live_server(app: Any) -> AsyncIterator[str]:
         if task.done():
             task.result()
         await asyncio.sleep(0.01)
+    return server, task
+
+
+@contextlib.asynccontextmanager
+async def live_server(app: Any) -> AsyncIterator[str]:
+    """Serve *app* with uvicorn on a free port of 127.0.0.1, in this event loop; its URL."""
+    server, task = await start_uvicorn(app)
     port = server.servers[0].sockets[0].getsockname()[1]
     try:
         yield f"http://127.0.0.1:{port}"

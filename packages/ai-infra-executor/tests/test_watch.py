@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 import uvicorn
 from redis_support import free_port
+from server_support import start_uvicorn
 
 from ai_infra_executor.cli import EXIT_OK, EXIT_USAGE, main
 from ai_infra_executor.run_log_memory import MemoryRunLog
@@ -51,18 +52,8 @@ def test_a_url_that_names_no_run_is_a_usage_error(
 
 
 async def _serve(app: Any, port: int) -> tuple[uvicorn.Server, asyncio.Task[None]]:
-    config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, log_level="error", lifespan="off",
-        timeout_graceful_shutdown=0.2,
-    )  # fmt: skip
-    server = uvicorn.Server(config)
-    server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        if task.done():
-            task.result()
-        await asyncio.sleep(0.01)
-    return server, task
+    """*app* on *port* (the same across a restart), stopping at once (0.2 s grace)."""
+    return await start_uvicorn(app, port, log_level="error", graceful=0.2)
 
 
 async def test_a_watch_survives_a_server_restart_and_loses_and_repeats_nothing() -> None:
