@@ -17,10 +17,11 @@ import contextlib
 import secrets
 from collections.abc import AsyncGenerator, AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 __all__ = [
     "RESET_EVENT_TYPE",
+    "BatchTail",
     "LogEntry",
     "RunInfo",
     "RunLog",
@@ -188,6 +189,20 @@ class RunLog(Protocol):
 
     async def close(self) -> None:
         """Release what the log holds (connections); wakes tails, which end."""
+        ...
+
+
+@runtime_checkable
+class BatchTail(Protocol):
+    """A run log that can also hand a tail's events over in batches (``MemoryRunLog``
+    and ``RedisRunLog`` do): a reader that takes many at once (the server's event
+    streams) then steps once per batch rather than once per event."""
+
+    def tail_batches(
+        self, run_id: str, after: str | None = None
+    ) -> AsyncIterator[Sequence[LogEntry]]:
+        """As :meth:`RunLog.tail`, in non-empty batches, in order; the batches may be
+        shared between readers: do not change them."""
         ...
 
 

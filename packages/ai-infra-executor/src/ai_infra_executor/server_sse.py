@@ -34,7 +34,13 @@ from typing import Any, Final, Protocol
 
 from starlette.types import Message, Receive, Scope, Send
 
-from ai_infra_executor.run_log import RESET_EVENT_TYPE, LogEntry, RunLog, UnknownRunError
+from ai_infra_executor.run_log import (
+    RESET_EVENT_TYPE,
+    BatchTail,
+    LogEntry,
+    RunLog,
+    UnknownRunError,
+)
 from ai_infra_formatters.ag_ui import AgUiEncoder
 from ai_infra_formatters.sse import SSE_HEADERS, sse_frame, wire_json
 from ai_infra_formatters.vercel_ai import VercelAiEncoder
@@ -42,7 +48,6 @@ from ai_infra_formatters.vercel_ai import VercelAiEncoder
 __all__ = [
     "FORMATS",
     "KEEPALIVE_FRAME",
-    "BatchTail",
     "EventStream",
     "FrameCache",
     "Framer",
@@ -186,18 +191,6 @@ class FrameCache:
         self._bytes += len(frames)
 
 
-class BatchTail(Protocol):
-    """A run log that can also hand a tail's events over in batches (as
-    :meth:`~ai_infra_executor.run_log_redis.RedisRunLog.tail_batches`): an event
-    stream then steps once per batch rather than once per event."""
-
-    def tail_batches(
-        self, run_id: str, after: str | None = None
-    ) -> AsyncIterator[Sequence[LogEntry]]:
-        """As ``tail``, in non-empty batches, in order."""
-        ...
-
-
 async def _close(tail: AsyncIterator[Any]) -> None:
     """Close *tail* if it can be closed (an async generator: its ``finally`` runs now)."""
     close = getattr(tail, "aclose", None)
@@ -217,10 +210,8 @@ async def _one_by_one(tail: AsyncIterator[LogEntry]) -> AsyncIterator[Sequence[L
 
 def _batches(log: RunLog, run_id: str, after: str | None) -> AsyncIterator[Sequence[LogEntry]]:
     """The tail of *run_id* after *after*, in batches (of one if the log has no batches)."""
-    tail_batches = getattr(log, "tail_batches", None)
-    if tail_batches is not None:
-        batches: AsyncIterator[Sequence[LogEntry]] = tail_batches(run_id, after)
-        return batches
+    if isinstance(log, BatchTail):
+        return log.tail_batches(run_id, after)
     return _one_by_one(log.tail(run_id, after))
 
 
