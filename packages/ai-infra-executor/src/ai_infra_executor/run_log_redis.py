@@ -50,6 +50,7 @@ from ai_infra_executor.run_log import (
     parse_event_id,
     reset_entry,
 )
+from ai_infra_executor.sized_cache import SizedCache
 
 __all__ = ["RedisRunLog"]
 
@@ -173,8 +174,9 @@ class RedisRunLog:
         self._reads: dict[tuple[str, str | None, int], asyncio.Future[Any]] = {}
         # Recent reads of ended runs, which cannot change: watchers replaying a run
         # one after another read each chunk from Redis once (bounded, oldest out).
-        self._ended_reads: dict[tuple[str, str | None, int], _Read] = {}
-        self._ended_events = 0  # the events they hold
+        self._ended_reads: SizedCache[tuple[str, str | None, int], _Read] = SizedCache(
+            lambda read: len(read[0]), max_size=_ENDED_READS_EVENTS
+        )
         self.window = window
         self._append = self._redis.register_script(_APPEND)
         self._end = self._redis.register_script(_END)
@@ -285,19 +287,8 @@ class RedisRunLog:
             ended = True
         result = entries, ended, last
         if status == b"ended":  # nothing can be appended or trimmed any more
-            self._keep_ended_read((run_id, after, limit), result)
+            self._ended_reads.put((run_id, after, limit), result)
         return result
-
-    def _keep_ended_read(self, key: tuple[str, str | None, int], read: _Read) -> None:
-        """Keep *read* (of an ended run), forgetting the oldest past the bound."""
-        replaced = self._ended_reads.pop(key, None)
-        if replaced is not None:
-            self._ended_events -= len(replaced[0])
-        self._ended_reads[key] = read
-        self._ended_events += len(read[0])
-        while self._ended_events > _ENDED_READS_EVENTS and len(self._ended_reads) > 1:
-            oldest = next(iter(self._ended_reads))
-            self._ended_events -= len(self._ended_reads.pop(oldest)[0])
 
     async def read(
         self, run_id: str, after: str | None = None, limit: int = 1000
@@ -416,7 +407,6 @@ class RedisRunLog:
         """Close the connections; tails end."""
         self._closed = True
         self._ended_reads.clear()
-        self._ended_events = 0
         feeds = list(self._feeds.values())
         self._feeds.clear()
         for feed in feeds:

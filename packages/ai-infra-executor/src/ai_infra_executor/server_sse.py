@@ -41,6 +41,7 @@ from ai_infra_executor.run_log import (
     RunLog,
     UnknownRunError,
 )
+from ai_infra_executor.sized_cache import SizedCache
 from ai_infra_formatters.ag_ui import AgUiEncoder
 from ai_infra_formatters.sse import SSE_HEADERS, sse_frame, wire_json
 from ai_infra_formatters.vercel_ai import VercelAiEncoder
@@ -168,10 +169,9 @@ class FrameCache:
     """
 
     def __init__(self, size: int = 4096, max_bytes: int = 32 << 20) -> None:
-        self._size = size
-        self._max_bytes = max_bytes
-        self._bytes = 0
-        self._frames: dict[tuple[str, str], bytes] = {}
+        self._frames: SizedCache[tuple[str, str], bytes] = SizedCache(
+            len, max_items=size, max_size=max_bytes
+        )
 
     def get(self, run_id: str, key: str) -> bytes | None:
         """The frames kept for that event (or range) of that run, if any."""
@@ -179,16 +179,7 @@ class FrameCache:
 
     def put(self, run_id: str, key: str, frames: bytes) -> None:
         """Keep *frames* for that event (or range) of that run."""
-        old = self._frames.pop((run_id, key), None)
-        if old is not None:
-            self._bytes -= len(old)
-        while self._frames and (
-            len(self._frames) >= self._size or self._bytes + len(frames) > self._max_bytes
-        ):
-            oldest = next(iter(self._frames))  # the oldest put
-            self._bytes -= len(self._frames.pop(oldest))
-        self._frames[run_id, key] = frames
-        self._bytes += len(frames)
+        self._frames.put((run_id, key), frames)
 
 
 async def _close(tail: AsyncIterator[Any]) -> None:
